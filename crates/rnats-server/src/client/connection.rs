@@ -1,0 +1,500 @@
+//! The reader task of a client connection: parses what the client sends and acts on it.
+//!
+//! One read, then every complete operation in the buffer is handled in order (so a
+//! publisher's messages keep their order), then every writer that got bytes during the batch
+//! is woken once. Handling never awaits: a read batch is pure CPU work between two reads.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use rnats_proto::encode::{OK, PING, PONG, encode_err};
+use rnats_proto::{ClientOp, ClientParser, ConnectOptions, ParseError, Parsed, ServerError};
+use rnats_subject::is_valid_literal_subject;
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::time::Instant as TokioInstant;
+
+use super::delivery::Batch;
+use super::match_cache::MatchCache;
+use super::{ClientHandle, CloseReason, writer};
+use crate::options::FIRST_PING_INTERVAL;
+use crate::server::ServerState;
+use crate::subscription::{Subscription, SubscriptionRef};
+
+/// A queue group name clients may not use: the reference reserves it for the system.
+const SYSTEM_QUEUE: &[u8] = b"_sys_";
+/// Without a fresh round-trip time for this long, a PING goes out even to a busy client.
+const RTT_REFRESH: Duration = Duration::from_secs(3600);
+
+/// Serves one accepted client socket until it closes.
+pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: SocketAddr) {
+    let id = server.next_client_id();
+    let account = server.global_account.clone();
+    let handle = Arc::new(ClientHandle::new(
+        id,
+        addr,
+        account,
+        server.options.max_pending,
+    ));
+    let (reader, socket_writer) = stream.into_split();
+    handle.enqueue_protocol(|buf| server.client_info(id, addr).encode(buf));
+    let deadline = server.options.write_deadline;
+    let mut writer = server
+        .tasks
+        .spawn(writer::run(handle.clone(), socket_writer, deadline));
+    let registered = server.register(&handle);
+    let reason = if registered {
+        ClientConnection::new(server.clone(), handle.clone())
+            .run(reader)
+            .await
+    } else {
+        tracing::error!(cid = id, addr = %addr, "maximum connections exceeded");
+        handle.enqueue_protocol(|buf| encode_err(&ServerError::MaxConnectionsExceeded, buf));
+        CloseReason::MaxConnectionsExceeded
+    };
+    // Closing first stops publishers from queueing more; then the subscriptions go.
+    handle.close(reason);
+    let reason = handle.close_reason().unwrap_or(reason);
+    handle.remove_all_subscriptions();
+    if registered {
+        server.deregister(&handle);
+    }
+    if !reason.flushes_first() || tokio::time::timeout(deadline, &mut writer).await.is_err() {
+        writer.abort();
+    }
+    tracing::debug!(cid = id, addr = %addr, "Client connection closed: {reason}");
+}
+
+/// The reader's state for one client.
+pub(crate) struct ClientConnection {
+    pub(super) server: Arc<ServerState>,
+    pub(super) handle: Arc<ClientHandle>,
+    parser: ClientParser,
+    pub(super) options: ConnectOptions,
+    /// CONNECT was accepted.
+    connected: bool,
+    /// The first PING after CONNECT was answered (it may carry the second INFO).
+    answered_first_ping: bool,
+    pings_out: u32,
+    ping_sent_at: Option<Instant>,
+    /// The last round-trip time measured, and when.
+    rtt: Option<(Duration, Instant)>,
+    last_in: Instant,
+    pub(super) cache: MatchCache,
+    pub(super) batch: Batch,
+}
+
+/// What woke the reader.
+enum Event {
+    Readable(std::io::Result<()>),
+    PingTimer,
+    AuthTimer,
+    ClosedElsewhere,
+    Shutdown,
+}
+
+impl ClientConnection {
+    fn new(server: Arc<ServerState>, handle: Arc<ClientHandle>) -> Self {
+        let options = &server.options;
+        let mut parser = ClientParser::new(
+            options.max_control_line as usize,
+            options.max_payload as usize,
+        );
+        parser.set_awaiting_connect(options.auth.is_required());
+        ClientConnection {
+            parser,
+            options: ConnectOptions::default(),
+            connected: false,
+            answered_first_ping: false,
+            pings_out: 0,
+            ping_sent_at: None,
+            rtt: None,
+            last_in: Instant::now(),
+            cache: MatchCache::default(),
+            batch: Batch::default(),
+            server,
+            handle,
+        }
+    }
+
+    /// Reads and handles input until the connection must close, and says why.
+    async fn run(mut self, reader: OwnedReadHalf) -> CloseReason {
+        let mut buffer = ReadBuffer::default();
+        let ping_timer = tokio::time::sleep(first_ping_delay(self.server.options.ping_interval));
+        let auth_timer = tokio::time::sleep(self.server.options.auth_timeout);
+        tokio::pin!(ping_timer, auth_timer);
+        let handle = self.handle.clone();
+        let server = self.server.clone();
+        loop {
+            let awaiting_auth = !self.connected && self.server.options.auth.is_required();
+            let event = tokio::select! {
+                biased;
+                () = handle.closed_elsewhere() => Event::ClosedElsewhere,
+                () = server.shutdown.cancelled() => Event::Shutdown,
+                () = &mut auth_timer, if awaiting_auth => Event::AuthTimer,
+                () = &mut ping_timer => Event::PingTimer,
+                ready = reader.readable() => Event::Readable(ready),
+            };
+            let outcome = match event {
+                Event::Readable(Ok(())) => self.read_batch(&reader, &mut buffer),
+                Event::Readable(Err(_)) => Err(CloseReason::ReadError),
+                Event::PingTimer => {
+                    let next = self.on_ping_timer();
+                    ping_timer.as_mut().reset(TokioInstant::now() + next);
+                    self.flush_batch();
+                    self.ping_outcome()
+                }
+                Event::AuthTimer => {
+                    self.send_err(&ServerError::AuthenticationTimeout);
+                    tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "Authentication Timeout");
+                    Err(CloseReason::AuthenticationTimeout)
+                }
+                Event::ClosedElsewhere => match self.handle.close_reason() {
+                    Some(reason) => Err(reason),
+                    None => Ok(()),
+                },
+                Event::Shutdown => Err(CloseReason::ServerShutdown),
+            };
+            if let Err(reason) = outcome {
+                self.flush_batch();
+                return reason;
+            }
+        }
+    }
+
+    /// One read and everything it completes; errors name the close reason.
+    fn read_batch(
+        &mut self,
+        reader: &OwnedReadHalf,
+        buffer: &mut ReadBuffer,
+    ) -> Result<(), CloseReason> {
+        let read = match reader.try_read_buf(buffer.prepare()) {
+            Ok(0) => return Err(CloseReason::ClientClosed),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+            Err(_) => return Err(CloseReason::ReadError),
+        };
+        self.last_in = Instant::now();
+        let result = self.process(buffer);
+        buffer.after_read(read);
+        self.flush_batch();
+        result
+    }
+
+    /// Handles every complete operation at the front of the buffer and consumes it.
+    fn process(&mut self, buffer: &mut ReadBuffer) -> Result<(), CloseReason> {
+        let bytes = &buffer.bytes[..];
+        let mut consumed = 0;
+        let result = loop {
+            match self.parser.parse(&bytes[consumed..]) {
+                Ok(Parsed::Op { op, len }) => {
+                    consumed += len;
+                    if let Err(reason) = self.handle_op(op) {
+                        break Err(reason);
+                    }
+                }
+                Ok(Parsed::Skipped(len)) => consumed += len,
+                Ok(Parsed::Incomplete { needed }) => {
+                    buffer.needed = needed;
+                    break Ok(());
+                }
+                Err(error) => break Err(self.parse_failed(&error)),
+            }
+        };
+        buffer.consume(consumed);
+        result
+    }
+
+    fn handle_op(&mut self, op: ClientOp<'_>) -> Result<(), CloseReason> {
+        match op {
+            ClientOp::Publish(publish) => {
+                if self.options.pedantic && !is_valid_literal_subject(publish.subject) {
+                    self.send_err(&ServerError::InvalidPublishSubject);
+                }
+                if self.options.verbose {
+                    self.send(OK);
+                }
+                self.publish(&publish);
+            }
+            ClientOp::Subscribe {
+                subject,
+                queue,
+                sid,
+            } => self.subscribe(subject, queue, sid),
+            ClientOp::Unsubscribe { sid, max } => self.unsubscribe(sid, max),
+            ClientOp::Ping => self.ping(),
+            ClientOp::Pong => self.pong(),
+            ClientOp::Connect(json) => return self.connect(json),
+            ClientOp::Info(json) => {
+                // Clients have no business sending INFO, but the reference only checks the JSON.
+                if serde_json::from_slice::<Option<serde_json::Map<_, _>>>(json).is_err() {
+                    return Err(CloseReason::ProtocolViolation);
+                }
+            }
+            ClientOp::Ok => {}
+            ClientOp::Err(text) => {
+                let text = String::from_utf8_lossy(text);
+                tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "Client Error {text}");
+                return Err(CloseReason::ParseError);
+            }
+        }
+        Ok(())
+    }
+
+    fn connect(&mut self, json: &[u8]) -> Result<(), CloseReason> {
+        if let Err(error) = self.options.apply_json(json) {
+            tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "{error}");
+            return Err(CloseReason::ProtocolViolation);
+        }
+        let failure = if !(0..=1).contains(&self.options.protocol) {
+            Some((
+                ServerError::InvalidClientProtocol,
+                CloseReason::BadClientProtocolVersion,
+            ))
+        } else if self.options.no_responders && !self.options.headers {
+            Some((
+                ServerError::NoRespondersRequiresHeaders,
+                CloseReason::NoRespondersRequiresHeaders,
+            ))
+        } else if self.options.account.is_some()
+            || self.options.new_account.is_some()
+            || !self.server.options.auth.accepts(&self.options)
+        {
+            Some((
+                ServerError::AuthorizationViolation,
+                CloseReason::AuthenticationViolation,
+            ))
+        } else {
+            None
+        };
+        if let Some((error, reason)) = failure {
+            tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "{error}");
+            self.send_err(&error);
+            return Err(reason);
+        }
+        let headers = self.options.headers && !self.server.options.no_header_support;
+        self.parser.set_headers(headers);
+        self.handle.set_headers(headers);
+        self.parser.set_awaiting_connect(false);
+        self.connected = true;
+        if self.options.verbose {
+            self.send(OK);
+        }
+        Ok(())
+    }
+
+    fn subscribe(&mut self, subject: &[u8], queue: Option<&[u8]>, sid: &[u8]) {
+        if queue == Some(SYSTEM_QUEUE) {
+            let error = ServerError::SubscribeViolation {
+                subject: String::from_utf8_lossy(subject).into_owned(),
+                queue: queue.map(|q| String::from_utf8_lossy(q).into_owned()),
+            };
+            tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "{error}");
+            self.send_err(&error);
+            return;
+        }
+        let mut subscriptions = self.handle.subscriptions.lock();
+        let max = self.server.options.max_subscriptions as usize;
+        if max > 0 && subscriptions.len() >= max {
+            drop(subscriptions);
+            tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "maximum subscriptions exceeded");
+            self.send_err(&ServerError::MaxSubscriptionsExceeded);
+            return;
+        }
+        // A duplicate sid is ignored and the existing subscription kept, as in the reference.
+        if !subscriptions.contains_key(sid) {
+            let subscription =
+                Arc::new(Subscription::new(self.handle.clone(), sid, subject, queue));
+            let shared = SubscriptionRef(subscription.clone());
+            if self
+                .handle
+                .account
+                .sublist
+                .insert(subject, queue, shared)
+                .is_err()
+            {
+                drop(subscriptions);
+                self.send_err(&ServerError::InvalidSubject);
+                return;
+            }
+            subscriptions.insert(sid.into(), subscription);
+        }
+        drop(subscriptions);
+        if self.options.verbose {
+            self.send(OK);
+        }
+    }
+
+    fn unsubscribe(&mut self, sid: &[u8], max: Option<u64>) {
+        let mut subscriptions = self.handle.subscriptions.lock();
+        if let Some(subscription) = subscriptions.get(sid) {
+            match max {
+                Some(max) if max > subscription.delivered() => subscription.set_max(max),
+                _ => {
+                    if let Some(subscription) = subscriptions.remove(sid) {
+                        self.handle.account.remove_subscription(&subscription);
+                    }
+                }
+            }
+        }
+        drop(subscriptions);
+        if self.options.verbose {
+            self.send(OK);
+        }
+    }
+
+    fn ping(&mut self) {
+        self.send(PONG);
+        if self.connected && !self.answered_first_ping {
+            self.answered_first_ping = true;
+            if self.options.protocol >= 1 {
+                let mut info = self.server.client_info(self.handle.id, self.handle.addr);
+                info.connect_info = true;
+                info.remote_account = Some(self.handle.account.name.clone());
+                self.send_with(|buf| info.encode(buf));
+            }
+        }
+    }
+
+    fn pong(&mut self) {
+        self.pings_out = 0;
+        if let Some(sent) = self.ping_sent_at.take() {
+            self.rtt = Some((sent.elapsed(), Instant::now()));
+        }
+    }
+
+    /// Sends a PING when one is due and returns the delay until the timer should fire again.
+    fn on_ping_timer(&mut self) -> Duration {
+        let interval = self.server.options.ping_interval;
+        let rtt_due = self
+            .rtt
+            .is_none_or(|(_, measured)| measured.elapsed() > RTT_REFRESH);
+        // A client that talked to us recently is alive; skip the PING unless an RTT is due.
+        if self.last_in.elapsed() < interval && !rtt_due {
+            return interval;
+        }
+        if self.pings_out < self.server.options.ping_max {
+            self.pings_out += 1;
+            self.ping_sent_at.get_or_insert_with(Instant::now);
+            self.send(PING);
+        } else {
+            self.pings_out += 1;
+        }
+        interval
+    }
+
+    /// Closes a connection whose PINGs went unanswered past `ping_max`.
+    fn ping_outcome(&mut self) -> Result<(), CloseReason> {
+        if self.pings_out <= self.server.options.ping_max {
+            return Ok(());
+        }
+        tracing::debug!(cid = self.handle.id, addr = %self.handle.addr, "Stale Client Connection - Closing");
+        self.server.stats.add_stale_connection();
+        self.send_err(&ServerError::StaleConnection);
+        Err(CloseReason::StaleConnection)
+    }
+
+    /// Reports a parse error the way the reference does and names the close reason.
+    fn parse_failed(&mut self, error: &ParseError) -> CloseReason {
+        tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "{error}");
+        if let Some(reply) = error.reply() {
+            self.send_err(&reply);
+        }
+        match error {
+            ParseError::MaxControlLine { .. } => CloseReason::MaxControlLineExceeded,
+            ParseError::MaxPayload { .. } => CloseReason::MaxPayloadExceeded,
+            ParseError::AuthorizationViolation => CloseReason::AuthenticationViolation,
+            _ => CloseReason::ProtocolViolation,
+        }
+    }
+
+    fn send(&mut self, bytes: &'static [u8]) {
+        self.send_with(|buf| buf.extend_from_slice(bytes));
+    }
+
+    fn send_err(&mut self, error: &ServerError) {
+        self.send_with(|buf| encode_err(error, buf));
+    }
+
+    fn send_with(&mut self, encode: impl FnOnce(&mut BytesMut)) {
+        if self.handle.enqueue_protocol(encode) {
+            self.batch.schedule_flush(&self.handle);
+        }
+    }
+
+    /// Wakes every writer that got bytes in this batch, and settles the batch's counters.
+    fn flush_batch(&mut self) {
+        self.batch.finish(&self.server.stats);
+    }
+}
+
+/// The delay before a connection's first PING: short, so dead peers are found early.
+fn first_ping_delay(interval: Duration) -> Duration {
+    let base = interval.min(FIRST_PING_INTERVAL);
+    // Up to a fifth less, so connections accepted together do not ping together.
+    base - base.mul_f64(fastrand::f64() * 0.2)
+}
+
+/// The connection's read buffer: sized to the traffic, and released when the client idles.
+struct ReadBuffer {
+    bytes: BytesMut,
+    /// Capacity to read into next; doubles after full reads and halves after short ones.
+    capacity: usize,
+    short_reads: u8,
+    /// Length that completes a partially received operation (a payload), if known.
+    needed: usize,
+}
+
+const MIN_READ: usize = 512;
+const MAX_READ: usize = 64 * 1024;
+
+impl Default for ReadBuffer {
+    fn default() -> Self {
+        ReadBuffer {
+            bytes: BytesMut::new(),
+            capacity: MIN_READ,
+            short_reads: 0,
+            needed: 0,
+        }
+    }
+}
+
+impl ReadBuffer {
+    /// Makes room for the next read and returns the buffer to read into.
+    fn prepare(&mut self) -> &mut BytesMut {
+        let wanted = self
+            .capacity
+            .max(self.needed.saturating_sub(self.bytes.len()));
+        if self.bytes.capacity() - self.bytes.len() < wanted {
+            self.bytes.reserve(wanted);
+        }
+        &mut self.bytes
+    }
+
+    fn consume(&mut self, len: usize) {
+        let _ = self.bytes.split_to(len);
+        if self.bytes.is_empty() {
+            self.needed = 0;
+        }
+    }
+
+    /// Adapts the read size to the last read, and frees the buffer when the client idles.
+    fn after_read(&mut self, read: usize) {
+        if read >= self.capacity {
+            self.capacity = (self.capacity * 2).min(MAX_READ);
+            self.short_reads = 0;
+        } else if read < self.capacity / 2 {
+            self.short_reads = self.short_reads.saturating_add(1);
+            if self.short_reads >= 2 {
+                self.capacity = (self.capacity / 2).max(MIN_READ);
+                self.short_reads = 0;
+            }
+        }
+        // A short read drained the socket: the client is quiet for now, keep no memory.
+        if self.bytes.is_empty() && read < self.capacity {
+            self.bytes = BytesMut::new();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Routing a published message to the subscriptions that match it.
+//!
+//! Every plain subscription gets a copy; each queue group gets one copy, for one member picked
+//! at random (the next member is tried when the pick cannot take it). Bytes are appended to the
+//! subscribers' outbound buffers right here, in the publisher's task; the subscribers' writers
+//! are woken once, when the publisher's read batch is done.
+
+use std::sync::Arc;
+
+use rnats_proto::Delivery;
+use rnats_proto::Publish;
+use rnats_proto::encode::no_responders_headers;
+use rnats_subject::{QueueGroup, SublistResult};
+
+use super::connection::ClientConnection;
+use super::{ClientHandle, Enqueued};
+use crate::stats::ServerStats;
+use crate::subscription::{Claim, SubscriptionRef};
+
+/// Work a read batch leaves for its end: writers to wake and counters to publish.
+#[derive(Default)]
+pub(super) struct Batch {
+    flush: Vec<Arc<ClientHandle>>,
+    in_msgs: u64,
+    in_bytes: u64,
+    out_msgs: u64,
+    out_bytes: u64,
+}
+
+/// Past this many entries the flush list gives its memory back after a batch.
+const FLUSH_LIST_KEEP: usize = 1024;
+
+impl Batch {
+    /// Remembers to wake `client`'s writer when the batch ends.
+    pub(super) fn schedule_flush(&mut self, client: &Arc<ClientHandle>) {
+        self.flush.push(client.clone());
+    }
+
+    /// Wakes every writer that got bytes and adds the batch's counts to the server's.
+    pub(super) fn finish(&mut self, stats: &ServerStats) {
+        for client in self.flush.drain(..) {
+            client.flush();
+        }
+        if self.flush.capacity() > FLUSH_LIST_KEEP {
+            self.flush = Vec::new();
+        }
+        if self.in_msgs + self.out_msgs > 0 {
+            stats.add_messages(self.in_msgs, self.in_bytes, self.out_msgs, self.out_bytes);
+            self.in_msgs = 0;
+            self.in_bytes = 0;
+            self.out_msgs = 0;
+            self.out_bytes = 0;
+        }
+    }
+}
+
+/// Delivers one message on behalf of a publisher.
+struct Router<'a> {
+    publisher: &'a Arc<ClientHandle>,
+    echo: bool,
+    batch: &'a mut Batch,
+    stats: &'a ServerStats,
+}
+
+impl ClientConnection {
+    /// Routes a message this client published.
+    pub(super) fn publish(&mut self, publish: &Publish<'_>) {
+        let size = publish.payload.len() + publish.headers.map_or(0, <[u8]>::len);
+        self.batch.in_msgs += 1;
+        self.batch.in_bytes += size as u64;
+        let message = Delivery::new(
+            publish.subject,
+            publish.reply,
+            publish.headers,
+            publish.payload,
+        );
+        let result = self
+            .cache
+            .matches(&self.handle.account.sublist, publish.subject);
+        let mut router = Router {
+            publisher: &self.handle,
+            echo: self.options.echo,
+            batch: &mut self.batch,
+            stats: &self.server.stats,
+        };
+        let delivered = router.deliver_all(result, &message);
+        if !delivered
+            && self.options.no_responders
+            && let Some(reply) = publish.reply
+        {
+            router.no_responders(publish.subject, reply);
+        }
+    }
+}
+
+impl Router<'_> {
+    /// Delivers to every match; true if anyone received the message.
+    fn deliver_all(
+        &mut self,
+        result: &SublistResult<SubscriptionRef>,
+        message: &Delivery<'_>,
+    ) -> bool {
+        let mut delivered = false;
+        for subscription in &result.plain {
+            delivered |= self.deliver(subscription, message);
+        }
+        for group in &result.queues {
+            delivered |= self.deliver_to_group(group, message);
+        }
+        delivered
+    }
+
+    /// Delivers to one member of a queue group, starting from a random one.
+    fn deliver_to_group(
+        &mut self,
+        group: &QueueGroup<SubscriptionRef>,
+        message: &Delivery<'_>,
+    ) -> bool {
+        let members = &group.members;
+        let start = fastrand::usize(..members.len().max(1));
+        (0..members.len()).any(|i| self.deliver(&members[(start + i) % members.len()], message))
+    }
+
+    /// Queues the message for one subscription; false if it did not take it.
+    fn deliver(&mut self, subscription: &SubscriptionRef, message: &Delivery<'_>) -> bool {
+        let client = &subscription.client;
+        if !self.echo && Arc::ptr_eq(client, self.publisher) {
+            return false;
+        }
+        let claim = subscription.claim();
+        if claim == Claim::Exhausted {
+            return false;
+        }
+        let queued = match client.enqueue_message(message, &subscription.sid) {
+            Enqueued::Queued { schedule_flush } => {
+                if schedule_flush {
+                    self.batch.schedule_flush(client);
+                }
+                self.batch.out_msgs += 1;
+                let size = message.payload().len() + message.headers().map_or(0, <[u8]>::len);
+                self.batch.out_bytes += size as u64;
+                true
+            }
+            Enqueued::SlowConsumer => {
+                tracing::info!(
+                    cid = client.id,
+                    addr = %client.addr,
+                    "Slow Consumer Detected: MaxPending of {} Exceeded",
+                    client.max_pending
+                );
+                self.stats.add_slow_consumer();
+                false
+            }
+            Enqueued::Closed => false,
+        };
+        if claim == Claim::DeliverLast {
+            client.remove_subscription(subscription);
+        }
+        queued
+    }
+
+    /// Tells a requester nobody is listening: a 503 status on its own reply subscription.
+    fn no_responders(&mut self, subject: &[u8], reply: &[u8]) {
+        let result = self.publisher.account.sublist.matches(reply);
+        let own = result
+            .plain
+            .iter()
+            .find(|s| Arc::ptr_eq(&s.client, self.publisher));
+        if let Some(subscription) = own {
+            let mut headers = Vec::with_capacity(32 + subject.len());
+            no_responders_headers(subject, &mut headers);
+            let status = Delivery::new(reply, None, Some(&headers), b"");
+            self.deliver(subscription, &status);
+        }
+    }
+}

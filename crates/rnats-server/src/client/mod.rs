@@ -1,0 +1,224 @@
+//! Client connections.
+//!
+//! A connection is two tasks around one socket. The reader ([`connection::ClientConnection`])
+//! parses what the client sends and routes its messages; the writer ([`writer`]) sends what
+//! is queued for the client. [`ClientHandle`] is the part other tasks reach: publishers queue
+//! messages into its outbound buffer, and anyone may close it.
+
+pub(crate) mod close;
+pub(crate) mod connection;
+mod delivery;
+mod match_cache;
+pub(crate) mod writer;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use parking_lot::Mutex;
+use rnats_proto::Delivery;
+use rustc_hash::FxHashMap;
+use tokio::sync::Notify;
+
+pub(crate) use close::CloseReason;
+
+use crate::account::Account;
+use crate::subscription::{Subscription, SubscriptionRef};
+
+/// The smallest allocation an empty outbound buffer starts with.
+const MIN_OUTBOUND_CAPACITY: usize = 512;
+/// The largest allocation an empty outbound buffer starts with; it grows past it on demand.
+const MAX_OUTBOUND_CAPACITY: usize = 64 * 1024;
+
+/// The shared half of a client connection.
+pub(crate) struct ClientHandle {
+    /// The connection id (`cid`), unique for the life of the server.
+    pub(crate) id: u64,
+    /// The client's address.
+    pub(crate) addr: SocketAddr,
+    /// The account the client is bound to; its subscriptions live in this account's Sublist.
+    pub(crate) account: Arc<Account>,
+    outbound: Mutex<Outbound>,
+    /// Wakes the writer when bytes were queued or the client was closed.
+    writer_wake: Notify,
+    /// Wakes the reader when another task closed the client.
+    reader_wake: Notify,
+    /// The client's subscriptions by sid. Locked by the reader for SUB/UNSUB and by a
+    /// publisher that delivers the last message of an auto-unsubscribing subscription.
+    pub(crate) subscriptions: Mutex<FxHashMap<Box<[u8]>, Arc<Subscription>>>,
+    /// Unsent bytes beyond which the client is a slow consumer.
+    pub(crate) max_pending: u64,
+}
+
+/// Bytes queued for the client, and what the writer needs to know about them.
+struct Outbound {
+    /// Bytes not yet handed to the writer.
+    buf: BytesMut,
+    /// Bytes the writer is sending right now; they still count against `max_pending`.
+    in_flight: usize,
+    /// A producer has promised to wake the writer at the end of its read batch.
+    flush_scheduled: bool,
+    /// The client negotiated headers; otherwise HMSG is delivered as MSG.
+    headers: bool,
+    /// Set once; no bytes are queued after it.
+    closed: Option<CloseReason>,
+    /// Capacity to allocate when the empty buffer is next written to: the last batch's size.
+    next_capacity: usize,
+    /// Messages queued for this client so far (for monitoring).
+    msgs: u64,
+    /// Message bytes queued for this client so far (for monitoring).
+    bytes: u64,
+}
+
+/// What happened to a message offered to a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Enqueued {
+    /// Queued. If `schedule_flush`, the caller must wake the writer at the end of its batch.
+    Queued {
+        /// Whether the caller is the one to wake the writer.
+        schedule_flush: bool,
+    },
+    /// Dropped: the client exceeded `max_pending` and is now closed as a slow consumer.
+    SlowConsumer,
+    /// Dropped: the client is closed.
+    Closed,
+}
+
+impl ClientHandle {
+    /// A handle for a new connection.
+    pub(crate) fn new(id: u64, addr: SocketAddr, account: Arc<Account>, max_pending: u64) -> Self {
+        ClientHandle {
+            id,
+            addr,
+            account,
+            outbound: Mutex::new(Outbound {
+                buf: BytesMut::new(),
+                in_flight: 0,
+                flush_scheduled: false,
+                headers: false,
+                closed: None,
+                next_capacity: MIN_OUTBOUND_CAPACITY,
+                msgs: 0,
+                bytes: 0,
+            }),
+            writer_wake: Notify::new(),
+            reader_wake: Notify::new(),
+            subscriptions: Mutex::new(FxHashMap::default()),
+            max_pending,
+        }
+    }
+
+    /// Queues a message for one of this client's subscriptions.
+    pub(crate) fn enqueue_message(&self, message: &Delivery<'_>, sid: &[u8]) -> Enqueued {
+        let mut out = self.outbound.lock();
+        if out.closed.is_some() {
+            return Enqueued::Closed;
+        }
+        let len = message.encoded_len(sid, out.headers);
+        let pending = out.buf.len() + out.in_flight + len;
+        if pending as u64 > self.max_pending {
+            out.closed = Some(CloseReason::SlowConsumerPendingBytes);
+            drop(out);
+            self.wake_both();
+            return Enqueued::SlowConsumer;
+        }
+        out.reserve(len);
+        let headers = out.headers;
+        message.encode(sid, headers, &mut out.buf);
+        out.msgs += 1;
+        out.bytes += (message.payload().len() + message.headers().map_or(0, <[u8]>::len)) as u64;
+        Enqueued::Queued {
+            schedule_flush: out.schedule_flush(),
+        }
+    }
+
+    /// Queues protocol bytes (INFO, PONG, +OK, -ERR) written by `encode`.
+    ///
+    /// Returns whether the caller must wake the writer at the end of its batch. Protocol
+    /// bytes are not counted against `max_pending`: they are few and the client asked for them.
+    pub(crate) fn enqueue_protocol(&self, encode: impl FnOnce(&mut BytesMut)) -> bool {
+        let mut out = self.outbound.lock();
+        if out.closed.is_some() {
+            return false;
+        }
+        out.reserve(0);
+        encode(&mut out.buf);
+        out.schedule_flush()
+    }
+
+    /// Wakes the writer: called once per read batch by whoever scheduled the flush.
+    pub(crate) fn flush(&self) {
+        self.writer_wake.notify_one();
+    }
+
+    /// Records whether the client negotiated headers.
+    pub(crate) fn set_headers(&self, headers: bool) {
+        self.outbound.lock().headers = headers;
+    }
+
+    /// Closes the client for `reason` unless it is closed already; returns whether it closed it.
+    ///
+    /// No bytes are queued afterwards. The writer sends what is queued when the reason calls
+    /// for it (an `-ERR` before a close) and then ends; the reader stops reading.
+    pub(crate) fn close(&self, reason: CloseReason) -> bool {
+        let mut out = self.outbound.lock();
+        if out.closed.is_some() {
+            return false;
+        }
+        out.closed = Some(reason);
+        drop(out);
+        self.wake_both();
+        true
+    }
+
+    /// Why the client was closed, if it was.
+    pub(crate) fn close_reason(&self) -> Option<CloseReason> {
+        self.outbound.lock().closed
+    }
+
+    /// Completes when another task closes the client (the reader waits on it).
+    pub(crate) async fn closed_elsewhere(&self) {
+        self.reader_wake.notified().await;
+    }
+
+    /// Removes one of this client's subscriptions, if it is still there.
+    pub(crate) fn remove_subscription(&self, subscription: &SubscriptionRef) {
+        let mut subscriptions = self.subscriptions.lock();
+        let current = subscriptions.get(&subscription.sid);
+        if current.is_some_and(|current| Arc::ptr_eq(current, &subscription.0)) {
+            subscriptions.remove(&subscription.sid);
+        }
+        drop(subscriptions);
+        self.account.remove_subscription(&subscription.0);
+    }
+
+    /// Removes every subscription of the client: it is going away.
+    pub(crate) fn remove_all_subscriptions(&self) {
+        let subscriptions = std::mem::take(&mut *self.subscriptions.lock());
+        for subscription in subscriptions.values() {
+            self.account.remove_subscription(subscription);
+        }
+    }
+
+    fn wake_both(&self) {
+        self.writer_wake.notify_one();
+        self.reader_wake.notify_one();
+    }
+}
+
+impl Outbound {
+    /// Makes room for `len` more bytes, starting an empty buffer at the last batch's size so
+    /// a busy connection does not regrow it message by message.
+    fn reserve(&mut self, len: usize) {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(len.max(self.next_capacity));
+        } else {
+            self.buf.reserve(len);
+        }
+    }
+
+    /// Marks that a flush is scheduled; true if nobody had scheduled one yet.
+    fn schedule_flush(&mut self) -> bool {
+        !std::mem::replace(&mut self.flush_scheduled, true)
+    }
+}

@@ -1,0 +1,140 @@
+//! Server options, with nats-server's defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The default client port.
+pub const DEFAULT_PORT: u16 = 4222;
+/// The default `max_payload`: 1 MiB.
+pub const DEFAULT_MAX_PAYLOAD: u32 = 1024 * 1024;
+/// The default `max_control_line`: 4 KiB.
+pub const DEFAULT_MAX_CONTROL_LINE: u32 = 4096;
+/// The default `max_connections`.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 64 * 1024;
+/// The default `max_pending`: 64 MiB of unsent bytes per client.
+pub const DEFAULT_MAX_PENDING: u64 = 64 * 1024 * 1024;
+/// The default `write_deadline`.
+pub const DEFAULT_WRITE_DEADLINE: Duration = Duration::from_secs(10);
+/// The default `ping_interval`.
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(120);
+/// The default `ping_max`: unanswered PINGs before a connection is stale.
+pub const DEFAULT_PING_MAX: u32 = 2;
+/// The default authentication timeout.
+pub const DEFAULT_AUTH_TIMEOUT: Duration = Duration::from_secs(2);
+/// The first PING goes out sooner than `ping_interval`, so dead peers are found early.
+pub const FIRST_PING_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Everything that configures a server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Address to listen on for clients.
+    pub host: String,
+    /// Client port; 0 picks a free port (the reference's `-p -1`).
+    pub port: u16,
+    /// Server name; the server id when unset.
+    pub server_name: Option<String>,
+    /// `host[:port]` clients are told to connect to (INFO `host`/`port`), when not the listener's.
+    pub client_advertise: Option<String>,
+    /// Largest accepted payload, in bytes.
+    pub max_payload: u32,
+    /// Longest accepted control line (op arguments), in bytes.
+    pub max_control_line: u32,
+    /// Most client connections at once.
+    pub max_connections: u32,
+    /// Most subscriptions per connection; 0 is unlimited.
+    pub max_subscriptions: u32,
+    /// Most unsent bytes queued for a client before it is cut off as a slow consumer.
+    pub max_pending: u64,
+    /// Longest a write to a client may make no progress before it is cut off.
+    pub write_deadline: Duration,
+    /// Time between server PINGs on an idle connection.
+    pub ping_interval: Duration,
+    /// Unanswered PINGs after which a connection is stale.
+    pub ping_max: u32,
+    /// Refuse HPUB and strip headers from every delivery.
+    pub no_header_support: bool,
+    /// Disable the shared Sublist result cache.
+    pub no_sublist_cache: bool,
+    /// How clients must authenticate.
+    pub auth: Authentication,
+    /// How long a client may take to send CONNECT when authentication is required.
+    pub auth_timeout: Duration,
+    /// Write the process id to this file at start.
+    pub pid_file: Option<PathBuf>,
+    /// Write `<executable>_<pid>.ports` with the client URLs into this directory while running.
+    pub ports_file_dir: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            host: "0.0.0.0".to_owned(),
+            port: DEFAULT_PORT,
+            server_name: None,
+            client_advertise: None,
+            max_payload: DEFAULT_MAX_PAYLOAD,
+            max_control_line: DEFAULT_MAX_CONTROL_LINE,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_subscriptions: 0,
+            max_pending: DEFAULT_MAX_PENDING,
+            write_deadline: DEFAULT_WRITE_DEADLINE,
+            ping_interval: DEFAULT_PING_INTERVAL,
+            ping_max: DEFAULT_PING_MAX,
+            no_header_support: false,
+            no_sublist_cache: false,
+            auth: Authentication::None,
+            auth_timeout: DEFAULT_AUTH_TIMEOUT,
+            pid_file: None,
+            ports_file_dir: None,
+        }
+    }
+}
+
+impl Options {
+    /// Options for a server on a free port of the loopback interface: what tests and
+    /// embedders usually want.
+    pub fn local() -> Self {
+        Options {
+            host: "127.0.0.1".to_owned(),
+            port: 0,
+            ..Options::default()
+        }
+    }
+}
+
+/// The single-identity authentication of the command line (`--user/--pass`, `--auth`).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub enum Authentication {
+    /// Anyone may connect.
+    #[default]
+    None,
+    /// CONNECT must carry this token.
+    Token(String),
+    /// CONNECT must carry this user and password.
+    UserPassword {
+        /// The user name.
+        user: String,
+        /// The password.
+        password: String,
+    },
+}
+
+impl std::fmt::Debug for Authentication {
+    /// Never prints secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Authentication::None => f.write_str("None"),
+            Authentication::Token(_) => f.write_str("Token(<redacted>)"),
+            Authentication::UserPassword { user, .. } => {
+                write!(f, "UserPassword {{ user: {user:?}, password: <redacted> }}")
+            }
+        }
+    }
+}
+
+impl Authentication {
+    /// Whether clients must authenticate.
+    pub fn is_required(&self) -> bool {
+        !matches!(self, Authentication::None)
+    }
+}

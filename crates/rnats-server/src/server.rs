@@ -1,0 +1,290 @@
+//! The server: its shared state, and the embedding API around it.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
+use rnats_proto::ServerInfo;
+use rustc_hash::FxHashMap;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::account::{Account, GLOBAL_ACCOUNT};
+use crate::client::ClientHandle;
+use crate::listener;
+use crate::options::Options;
+use crate::process_files;
+use crate::stats::{ServerStats, StatsSnapshot};
+
+/// The nats-server release whose protocol and behaviour rnats reproduces.
+///
+/// Clients read INFO `version` to decide which features they may use, so it names the
+/// compatible nats-server release rather than rnats' own version.
+pub const COMPATIBLE_VERSION: &str = "2.15.0";
+
+/// A running server. Dropping it does not stop it; call [`Server::shutdown`].
+pub struct Server {
+    state: Arc<ServerState>,
+    client_addr: SocketAddr,
+    /// Removed at shutdown, as nats-server does.
+    ports_file: Option<std::path::PathBuf>,
+}
+
+/// Why a server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The client listener could not bind its address.
+    Listen {
+        /// The address it tried.
+        addr: String,
+        /// What the operating system said.
+        source: io::Error,
+    },
+    /// The pid file could not be written.
+    PidFile(io::Error),
+    /// The ports file could not be written.
+    PortsFile(io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Listen { addr, source } => {
+                write!(f, "Error listening on port: {addr}, \"{source}\"")
+            }
+            StartError::PidFile(source) => write!(f, "Could not write pidfile: {source}"),
+            StartError::PortsFile(source) => write!(f, "Error writing ports file: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Listen { source, .. }
+            | StartError::PidFile(source)
+            | StartError::PortsFile(source) => Some(source),
+        }
+    }
+}
+
+impl Server {
+    /// Starts a server in the current tokio runtime; it accepts clients when this returns.
+    pub async fn start(options: Options) -> Result<Server, StartError> {
+        let server_id = nkeys::KeyPair::new_server().public_key();
+        let server_name = options
+            .server_name
+            .clone()
+            .unwrap_or_else(|| server_id.clone());
+        tracing::info!("Starting rnats");
+        tracing::info!(
+            "  Version:  {} (nats-server {COMPATIBLE_VERSION} compatible)",
+            env!("CARGO_PKG_VERSION")
+        );
+        tracing::info!("  Name:     {server_name}");
+        tracing::info!("  ID:       {server_id}");
+        if let Some(path) = &options.pid_file {
+            process_files::write_pid_file(path).map_err(StartError::PidFile)?;
+        }
+        let bind = display_addr(&options.host, options.port);
+        let listen_error = |source| StartError::Listen {
+            addr: bind.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(&bind).await.map_err(listen_error)?;
+        let client_addr = listener.local_addr().map_err(listen_error)?;
+        let state = Arc::new(ServerState::new(
+            options,
+            server_id,
+            server_name,
+            client_addr,
+        ));
+        let port = client_addr.port();
+        tracing::info!(
+            "Listening for client connections on {}",
+            display_addr(&state.options.host, port)
+        );
+        let ports_file = match &state.options.ports_file_dir {
+            Some(dir) => Some(
+                process_files::write_ports_file(dir, &state.options.host, port)
+                    .map_err(StartError::PortsFile)?,
+            ),
+            None => None,
+        };
+        state
+            .tasks
+            .spawn(listener::accept_loop(state.clone(), listener));
+        tracing::info!("Server is ready");
+        Ok(Server {
+            state,
+            client_addr,
+            ports_file,
+        })
+    }
+
+    /// The address the client listener is bound to.
+    pub fn client_addr(&self) -> SocketAddr {
+        self.client_addr
+    }
+
+    /// A URL clients can connect to, e.g. `nats://127.0.0.1:4222`.
+    pub fn client_url(&self) -> String {
+        let host = match self.client_addr.ip() {
+            ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+            ip => ip.to_string(),
+        };
+        format!("nats://{}", display_addr(&host, self.client_addr.port()))
+    }
+
+    /// The server's public NKey, as sent in INFO `server_id`.
+    pub fn server_id(&self) -> &str {
+        &self.state.server_id
+    }
+
+    /// The server's name, as sent in INFO `server_name`.
+    pub fn server_name(&self) -> &str {
+        &self.state.server_name
+    }
+
+    /// The options the server runs with.
+    pub fn options(&self) -> &Options {
+        &self.state.options
+    }
+
+    /// Message and connection counters.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.state.stats.snapshot()
+    }
+
+    /// Client connections open now.
+    pub fn num_connections(&self) -> usize {
+        self.state.clients.lock().len()
+    }
+
+    /// Subscriptions held now, across all clients.
+    pub fn num_subscriptions(&self) -> usize {
+        self.state.global_account.sublist.count()
+    }
+
+    /// Stops accepting, closes every client and waits until all connection tasks are done.
+    pub async fn shutdown(self) {
+        tracing::info!("Initiating Shutdown...");
+        self.state.shutdown.cancel();
+        self.state.tasks.close();
+        self.state.tasks.wait().await;
+        if let Some(path) = &self.ports_file {
+            let _ = std::fs::remove_file(path);
+        }
+        tracing::info!("Server Exiting..");
+    }
+}
+
+/// `host:port`, with brackets around an IPv6 host.
+fn display_addr(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// The host and port INFO tells clients: `client_advertise` when set, else the listener's.
+fn advertised(options: &Options, listen_port: u16) -> (String, u16) {
+    let Some(advertise) = options.client_advertise.as_deref() else {
+        return (options.host.clone(), listen_port);
+    };
+    if let Some((host, port)) = advertise.rsplit_once(':')
+        && let Ok(port) = port.parse::<u16>()
+        && !host.is_empty()
+    {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        return (host.to_owned(), port);
+    }
+    (advertise.to_owned(), listen_port)
+}
+
+/// What every task of a server shares.
+pub(crate) struct ServerState {
+    pub(crate) options: Options,
+    pub(crate) server_id: String,
+    pub(crate) server_name: String,
+    /// The INFO clients get, without the per-client fields.
+    info: ServerInfo,
+    pub(crate) global_account: Arc<Account>,
+    clients: Mutex<FxHashMap<u64, Arc<ClientHandle>>>,
+    next_client_id: AtomicU64,
+    pub(crate) stats: ServerStats,
+    /// Cancelled when the server shuts down.
+    pub(crate) shutdown: CancellationToken,
+    /// Every task of the server, so shutdown can wait for them.
+    pub(crate) tasks: TaskTracker,
+}
+
+impl ServerState {
+    fn new(
+        options: Options,
+        server_id: String,
+        server_name: String,
+        client_addr: SocketAddr,
+    ) -> Self {
+        let (host, port) = advertised(&options, client_addr.port());
+        let info = ServerInfo {
+            server_id: server_id.clone(),
+            server_name: server_name.clone(),
+            version: COMPATIBLE_VERSION.to_owned(),
+            proto: 1,
+            go: concat!("rnats ", env!("CARGO_PKG_VERSION")).to_owned(),
+            host,
+            port,
+            headers: !options.no_header_support,
+            auth_required: options.auth.is_required(),
+            max_payload: i32::try_from(options.max_payload).unwrap_or(i32::MAX),
+            ..ServerInfo::default()
+        };
+        ServerState {
+            global_account: Arc::new(Account::new(GLOBAL_ACCOUNT, !options.no_sublist_cache)),
+            options,
+            server_id,
+            server_name,
+            info,
+            clients: Mutex::new(FxHashMap::default()),
+            next_client_id: AtomicU64::new(1),
+            stats: ServerStats::default(),
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        }
+    }
+
+    /// A fresh connection id.
+    pub(crate) fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The INFO for one client.
+    pub(crate) fn client_info(&self, client_id: u64, addr: SocketAddr) -> ServerInfo {
+        ServerInfo {
+            client_id,
+            client_ip: addr.ip().to_string(),
+            ..self.info.clone()
+        }
+    }
+
+    /// Admits a client unless the server is at `max_connections`.
+    pub(crate) fn register(&self, client: &Arc<ClientHandle>) -> bool {
+        let mut clients = self.clients.lock();
+        if clients.len() >= self.options.max_connections as usize {
+            return false;
+        }
+        clients.insert(client.id, client.clone());
+        self.stats.add_connection();
+        true
+    }
+
+    /// Forgets a closed client.
+    pub(crate) fn deregister(&self, client: &ClientHandle) {
+        self.clients.lock().remove(&client.id);
+    }
+}

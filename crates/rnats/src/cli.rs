@@ -1,0 +1,388 @@
+//! The nats-server command line.
+//!
+//! nats-server parses its flags with Go's `flag` package, so `-port 4222`, `--port=4222` and
+//! `-p 4222` all work, boolean flags take `-D` or `-D=false`, and the first argument that is
+//! not a flag ends the flags. clap cannot express single-dash long names like `-js` or `-DV`,
+//! so this small parser does it. Flags of capabilities rnats does not have yet are recognised
+//! and refused with a clear error rather than silently ignored.
+
+use std::path::PathBuf;
+
+use rnats_server::{Authentication, Options};
+
+/// Everything the command line asks for.
+#[derive(Debug, Default)]
+pub struct Cli {
+    /// What to do.
+    pub action: Action,
+    /// Server options from the flags.
+    pub options: Options,
+    /// Log settings from the flags.
+    pub log: LogSettings,
+}
+
+/// What the process should do.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub enum Action {
+    /// Run the server.
+    #[default]
+    Run,
+    /// Print usage and exit.
+    Help,
+    /// Print the version and exit.
+    Version,
+}
+
+/// Logging flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// `-l`: log to this file instead of stderr.
+    pub file: Option<PathBuf>,
+    /// `-T`: prefix lines with the time.
+    pub time: bool,
+    /// `--logtime_utc`: the time in UTC.
+    pub utc: bool,
+    /// `-D`: debug lines.
+    pub debug: bool,
+    /// `-V`: protocol trace lines.
+    pub trace: bool,
+    /// `--max_traced_msg_len`: cut traced payloads to this length (0: no limit).
+    pub max_traced_msg_len: usize,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            file: None,
+            time: true,
+            utc: false,
+            debug: false,
+            trace: false,
+            max_traced_msg_len: 0,
+        }
+    }
+}
+
+/// A command line that cannot be run.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CliError {
+    /// A flag nats-server does not have.
+    UnknownFlag(String),
+    /// A flag that needs a value came last.
+    MissingValue(String),
+    /// A value that does not parse.
+    InvalidValue {
+        /// The flag as given.
+        flag: String,
+        /// The value as given.
+        value: String,
+    },
+    /// An argument that is not a flag.
+    UnrecognizedCommand(String),
+    /// A nats-server flag for a capability rnats does not have yet.
+    NotSupported {
+        /// The flag as given.
+        flag: String,
+        /// The capability it belongs to.
+        capability: &'static str,
+    },
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::UnknownFlag(flag) => write!(f, "flag provided but not defined: -{flag}"),
+            CliError::MissingValue(flag) => write!(f, "flag needs an argument: -{flag}"),
+            CliError::InvalidValue { flag, value } => {
+                write!(f, "invalid value \"{value}\" for flag -{flag}: parse error")
+            }
+            CliError::UnrecognizedCommand(arg) => write!(f, "unrecognized command: \"{arg}\""),
+            CliError::NotSupported { flag, capability } => {
+                write!(
+                    f,
+                    "flag -{flag} ({capability}) is not supported by rnats yet"
+                )
+            }
+        }
+    }
+}
+
+/// How a flag takes its value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    Value,
+}
+
+/// Flags by name, with the capability for those rnats refuses for now.
+const FLAGS: &[(&[&str], Kind, Option<&str>)] = &[
+    (&["a", "addr", "net"], Kind::Value, None),
+    (&["p", "port"], Kind::Value, None),
+    (&["n", "name", "server_name"], Kind::Value, None),
+    (&["P", "pid"], Kind::Value, None),
+    (&["ports_file_dir"], Kind::Value, None),
+    (&["client_advertise"], Kind::Value, None),
+    (&["l", "log"], Kind::Value, None),
+    (&["T", "logtime"], Kind::Bool, None),
+    (&["logtime_utc"], Kind::Bool, None),
+    (&["D", "debug"], Kind::Bool, None),
+    (&["V", "trace"], Kind::Bool, None),
+    (&["VV"], Kind::Bool, None),
+    (&["DV"], Kind::Bool, None),
+    (&["DVV"], Kind::Bool, None),
+    (&["max_traced_msg_len"], Kind::Value, None),
+    (&["user"], Kind::Value, None),
+    (&["pass"], Kind::Value, None),
+    (&["auth"], Kind::Value, None),
+    (&["h", "help"], Kind::Bool, None),
+    (&["v", "version"], Kind::Bool, None),
+    (&["m", "http_port"], Kind::Value, Some("monitoring")),
+    (&["ms", "https_port"], Kind::Value, Some("monitoring")),
+    (&["c", "config"], Kind::Value, Some("configuration files")),
+    (&["t"], Kind::Bool, Some("configuration files")),
+    (
+        &["sl", "signal"],
+        Kind::Value,
+        Some("signals to a running server"),
+    ),
+    (&["s", "syslog"], Kind::Bool, Some("syslog")),
+    (&["r", "remote_syslog"], Kind::Value, Some("syslog")),
+    (&["log_size_limit"], Kind::Value, Some("log rotation")),
+    (&["js", "jetstream"], Kind::Bool, Some("JetStream")),
+    (&["sd", "store_dir"], Kind::Value, Some("JetStream")),
+    (&["tls"], Kind::Bool, Some("TLS")),
+    (&["tlscert"], Kind::Value, Some("TLS")),
+    (&["tlskey"], Kind::Value, Some("TLS")),
+    (&["tlsverify"], Kind::Bool, Some("TLS")),
+    (&["tlscacert"], Kind::Value, Some("TLS")),
+    (&["help_tls"], Kind::Bool, Some("TLS")),
+    (&["routes"], Kind::Value, Some("clustering")),
+    (&["cluster"], Kind::Value, Some("clustering")),
+    (&["cluster_name"], Kind::Value, Some("clustering")),
+    (&["no_advertise"], Kind::Bool, Some("clustering")),
+    (&["cluster_advertise"], Kind::Value, Some("clustering")),
+    (&["connect_retries"], Kind::Value, Some("clustering")),
+    (&["cluster_listen"], Kind::Value, Some("clustering")),
+    (&["profile"], Kind::Value, Some("profiling")),
+];
+
+impl Cli {
+    /// Parses the arguments after the program name.
+    pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, CliError> {
+        let mut cli = Cli::default();
+        let mut user = None;
+        let mut password = None;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let Some(flag) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
+                return Err(CliError::UnrecognizedCommand(arg));
+            };
+            if flag.is_empty() {
+                // A lone "--" ends the flags; nats-server takes no positional arguments.
+                return match args.next() {
+                    Some(arg) => Err(CliError::UnrecognizedCommand(arg)),
+                    None => Ok(cli.finish(user, password)),
+                };
+            }
+            let (name, inline) = match flag.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (flag, None),
+            };
+            let (names, kind, unsupported) = FLAGS
+                .iter()
+                .find(|(names, _, _)| names.contains(&name))
+                .ok_or_else(|| CliError::UnknownFlag(name.to_owned()))?;
+            if let Some(capability) = unsupported {
+                return Err(CliError::NotSupported {
+                    flag: name.to_owned(),
+                    capability,
+                });
+            }
+            let value = match (kind, inline) {
+                (Kind::Bool, Some(value)) => value,
+                (Kind::Bool, None) => "true".to_owned(),
+                (Kind::Value, Some(value)) => value,
+                (Kind::Value, None) => args
+                    .next()
+                    .ok_or_else(|| CliError::MissingValue(name.to_owned()))?,
+            };
+            let invalid = || CliError::InvalidValue {
+                flag: name.to_owned(),
+                value: value.clone(),
+            };
+            match names[0] {
+                "a" => cli.options.host = value.clone(),
+                "p" => cli.options.port = parse_port(&value).ok_or_else(invalid)?,
+                "n" => cli.options.server_name = Some(value.clone()),
+                "P" => cli.options.pid_file = Some(PathBuf::from(&value)),
+                "ports_file_dir" => cli.options.ports_file_dir = Some(PathBuf::from(&value)),
+                "client_advertise" => cli.options.client_advertise = Some(value.clone()),
+                "l" => cli.log.file = Some(PathBuf::from(&value)),
+                "T" => cli.log.time = parse_bool(&value).ok_or_else(invalid)?,
+                "logtime_utc" => cli.log.utc = parse_bool(&value).ok_or_else(invalid)?,
+                "D" => cli.log.debug = parse_bool(&value).ok_or_else(invalid)?,
+                "V" | "VV" => cli.log.trace = parse_bool(&value).ok_or_else(invalid)?,
+                "DV" | "DVV" => {
+                    let on = parse_bool(&value).ok_or_else(invalid)?;
+                    cli.log.debug = on;
+                    cli.log.trace = on;
+                }
+                "max_traced_msg_len" => {
+                    cli.log.max_traced_msg_len = value.parse().map_err(|_| invalid())?;
+                }
+                "user" => user = Some(value.clone()),
+                "pass" => password = Some(value.clone()),
+                "auth" => cli.options.auth = Authentication::Token(value.clone()),
+                "h" if parse_bool(&value).ok_or_else(invalid)? => cli.action = Action::Help,
+                "v" if parse_bool(&value).ok_or_else(invalid)? => cli.action = Action::Version,
+                _ => {}
+            }
+        }
+        Ok(cli.finish(user, password))
+    }
+
+    fn finish(mut self, user: Option<String>, password: Option<String>) -> Cli {
+        if let Some(user) = user {
+            self.options.auth = Authentication::UserPassword {
+                user,
+                password: password.unwrap_or_default(),
+            };
+        }
+        self
+    }
+}
+
+/// `-1` asks for a random port; `0` means the default port, as in nats-server.
+fn parse_port(value: &str) -> Option<u16> {
+    match value.parse::<i64>().ok()? {
+        -1 => Some(0),
+        0 => Some(rnats_server::DEFAULT_PORT),
+        port => u16::try_from(port).ok(),
+    }
+}
+
+/// The spellings Go's `strconv.ParseBool` accepts.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// The text `-h` prints.
+pub const USAGE: &str = "\
+Usage: rnats [options]
+
+Server Options:
+    -a, --addr, --net <host>         Bind to host address (default: 0.0.0.0)
+    -p, --port <port>                Use port for clients (default: 4222)
+    -n, --name
+        --server_name <server_name>  Server name (default: auto)
+    -P, --pid <file>                 File to store PID
+        --client_advertise <string>  Client URL to advertise to other servers
+        --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
+
+Logging Options:
+    -l, --log <file>                 File to redirect log output
+    -T, --logtime                    Timestamp log entries (default: true)
+        --logtime_utc                Timestamps in UTC instead of local timezone (default: false)
+    -D, --debug                      Enable debugging output
+    -V, --trace                      Trace the raw protocol
+    -VV                              Verbose trace
+    -DV                              Debug and trace
+    -DVV                             Debug and verbose trace
+        --max_traced_msg_len <len>   Maximum printable length for traced messages (default: unlimited)
+
+Authorization Options:
+        --user <user>                User required for connections
+        --pass <password>            Password required for connections
+        --auth <token>               Authorization token required for connections
+
+Common Options:
+    -h, --help                       Show this message
+    -v, --version                    Show version
+
+Recognised but not supported yet (rnats stops with an error naming the capability):
+    -m/--http_port, -ms/--https_port, -c/--config, -t, -sl/--signal, -s/--syslog,
+    -r/--remote_syslog, --log_size_limit, -js/--jetstream, -sd/--store_dir, --tls,
+    --tlscert, --tlskey, --tlsverify, --tlscacert, --help_tls, --routes, --cluster,
+    --cluster_name, --no_advertise, --cluster_advertise, --connect_retries,
+    --cluster_listen, --profile
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, CliError> {
+        Cli::parse(args.iter().map(|a| (*a).to_owned()))
+    }
+
+    #[test]
+    fn go_flag_spellings() {
+        let cli = parse(&["-p", "-1", "--addr=127.0.0.1", "-name", "x", "-DV"]).expect("valid");
+        assert_eq!(cli.options.port, 0);
+        assert_eq!(cli.options.host, "127.0.0.1");
+        assert_eq!(cli.options.server_name.as_deref(), Some("x"));
+        assert!(cli.log.debug && cli.log.trace);
+        let cli = parse(&["--port=0", "-T=false", "--logtime_utc"]).expect("valid");
+        assert_eq!(cli.options.port, 4222);
+        assert!(!cli.log.time && cli.log.utc);
+        assert_eq!(parse(&["-v"]).expect("valid").action, Action::Version);
+        assert_eq!(parse(&["--help"]).expect("valid").action, Action::Help);
+    }
+
+    #[test]
+    fn authentication_flags() {
+        let cli = parse(&["--user", "u", "--pass", "p"]).expect("valid");
+        assert_eq!(
+            cli.options.auth,
+            Authentication::UserPassword {
+                user: "u".into(),
+                password: "p".into()
+            }
+        );
+        let cli = parse(&["--auth", "t"]).expect("valid");
+        assert_eq!(cli.options.auth, Authentication::Token("t".into()));
+    }
+
+    #[test]
+    fn errors_name_the_flag() {
+        assert_eq!(
+            parse(&["--bogus"]).err(),
+            Some(CliError::UnknownFlag("bogus".into()))
+        );
+        assert_eq!(
+            parse(&["-p"]).err(),
+            Some(CliError::MissingValue("p".into()))
+        );
+        assert_eq!(
+            parse(&["-p", "abc"]).err(),
+            Some(CliError::InvalidValue {
+                flag: "p".into(),
+                value: "abc".into()
+            })
+        );
+        assert_eq!(
+            parse(&["-p", "99999"]).err().map(|e| e.to_string()),
+            Some("invalid value \"99999\" for flag -p: parse error".into())
+        );
+        assert_eq!(
+            parse(&["foo"]).err(),
+            Some(CliError::UnrecognizedCommand("foo".into()))
+        );
+        assert_eq!(
+            parse(&["-js"]).err(),
+            Some(CliError::NotSupported {
+                flag: "js".into(),
+                capability: "JetStream"
+            })
+        );
+        assert!(
+            parse(&["--cluster", "nats://x:1"])
+                .err()
+                .is_some_and(|e| e.to_string().contains("clustering"))
+        );
+    }
+}

@@ -1,0 +1,343 @@
+//! The rnats binary as a process: flags, log lines, pid and ports files, signals.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A running rnats process whose stderr lines are collected as they arrive.
+struct Process {
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rnats"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("rnats starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (sender, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Process {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a stderr line containing `needle` and returns it.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("no line with {needle:?} in {:#?}", self.seen)
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("stderr closed before {needle:?}: {:#?}", self.seen)
+                }
+            }
+        }
+    }
+
+    /// Waits until the server is ready and returns its client port.
+    fn ready(&mut self) -> u16 {
+        let listening = self.wait_for("Listening for client connections on ");
+        self.wait_for("[INF] Server is ready");
+        let address = listening
+            .rsplit(' ')
+            .next()
+            .expect("an address ends the line");
+        address
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port ends the address")
+    }
+
+    fn signal(&self, signal: i32) {
+        let pid = i32::try_from(self.child.id()).expect("pid fits");
+        // SAFETY: kill(2) on a child process we own; no memory is involved.
+        let result = unsafe { libc::kill(pid, signal) };
+        assert_eq!(result, 0, "signal delivered");
+    }
+
+    fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait works") {
+                // Collect the remaining lines: the pipe is closed, so this ends.
+                while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
+                    self.seen.push(line);
+                }
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "rnats did not exit: {:#?}",
+                self.seen
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run_to_end(args: &[&str]) -> (ExitStatus, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_rnats"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rnats-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[tokio::test]
+async fn serves_clients_and_stops_on_sigterm() {
+    let mut process = Process::start(&["-p", "-1", "-a", "127.0.0.1", "-n", "cli-test"]);
+    let port = process.ready();
+    let line = process.wait_for("Starting rnats");
+    assert!(
+        line.starts_with(&format!("[{}] ", process.child.id())),
+        "pid prefix: {line}"
+    );
+    let client = async_nats::connect(format!("nats://127.0.0.1:{port}"))
+        .await
+        .expect("connects");
+    assert_eq!(client.server_info().server_name, "cli-test");
+    client.flush().await.expect("flush");
+    process.signal(libc::SIGTERM);
+    process.wait_for("[INF] Trapped \"terminated\" signal");
+    process.wait_for("[INF] Server Exiting..");
+    assert!(process.wait_exit().success());
+}
+
+#[test]
+fn sigint_is_a_clean_shutdown_too() {
+    let mut process = Process::start(&["--port=-1", "--addr=127.0.0.1"]);
+    process.ready();
+    process.signal(libc::SIGINT);
+    process.wait_for("Trapped \"interrupt\" signal");
+    assert!(process.wait_exit().success());
+}
+
+#[test]
+fn signals_for_later_capabilities_do_not_kill_the_server() {
+    let mut process = Process::start(&["-p", "-1", "-a", "127.0.0.1"]);
+    process.ready();
+    process.signal(libc::SIGHUP);
+    process.wait_for("reload is not supported by rnats yet");
+    process.signal(libc::SIGTERM);
+    assert!(process.wait_exit().success());
+}
+
+#[test]
+fn pid_and_ports_files() {
+    let dir = temp_dir("files");
+    let pid_file = dir.join("rnats.pid");
+    let args = [
+        "-p",
+        "-1",
+        "-a",
+        "127.0.0.1",
+        "-P",
+        pid_file.to_str().expect("utf-8 path"),
+    ];
+    let mut process = Process::start(
+        &[
+            &args[..],
+            &["--ports_file_dir", dir.to_str().expect("utf-8 path")],
+        ]
+        .concat(),
+    );
+    let port = process.ready();
+    let pid = process.child.id();
+    assert_eq!(
+        std::fs::read_to_string(&pid_file).expect("pid file"),
+        pid.to_string()
+    );
+    let ports_file = dir.join(format!("rnats_{pid}.ports"));
+    let ports: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ports_file).expect("ports file"))
+            .expect("ports file is JSON");
+    assert_eq!(
+        ports,
+        serde_json::json!({ "nats": [format!("nats://127.0.0.1:{port}")] })
+    );
+    process.signal(libc::SIGTERM);
+    assert!(process.wait_exit().success());
+    assert!(
+        !ports_file.exists(),
+        "the ports file is removed at exit, as nats-server does"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn log_file_and_time_format() {
+    let dir = temp_dir("log");
+    let log = dir.join("rnats.log");
+    let pid_file = dir.join("pid");
+    let mut process = Process::start(&[
+        "-p",
+        "-1",
+        "-a",
+        "127.0.0.1",
+        "-l",
+        log.to_str().expect("utf-8 path"),
+        "-P",
+        pid_file.to_str().expect("utf-8 path"),
+    ]);
+    // Nothing on stderr to wait for: the pid file appears once the server is starting, and
+    // then the log file fills; poll both (there is no event to await across processes).
+    let deadline = Instant::now() + PATIENCE;
+    while !std::fs::read_to_string(&log).is_ok_and(|text| text.contains("Server is ready")) {
+        assert!(Instant::now() < deadline, "no ready line in the log file");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    process.signal(libc::SIGTERM);
+    assert!(process.wait_exit().success());
+    let text = std::fs::read_to_string(&log).expect("log file written");
+    let ready = text
+        .lines()
+        .find(|l| l.contains("[INF] Server is ready"))
+        .expect("ready line");
+    // [pid] YYYY/MM/DD HH:MM:SS.micro [INF] ...
+    let fields: Vec<&str> = ready.splitn(4, ' ').collect();
+    assert_eq!(fields[1].len(), "2026/11/21".len(), "{ready}");
+    assert_eq!(fields[2].len(), "23:36:38.489732".len(), "{ready}");
+
+    let mut untimed = Process::start(&["-p", "-1", "-a", "127.0.0.1", "-T=false"]);
+    let line = untimed.wait_for("Server is ready");
+    assert_eq!(
+        line,
+        format!("[{}] [INF] Server is ready", untimed.child.id())
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn debug_lines_only_with_debug() {
+    let mut process = Process::start(&["-p", "-1", "-a", "127.0.0.1", "-DV"]);
+    let port = process.ready();
+    let stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    drop(stream);
+    let line = process.wait_for("Client connection closed");
+    assert!(
+        line.contains("[DBG] 127.0.0.1:") && line.contains(" - cid:"),
+        "{line}"
+    );
+}
+
+#[test]
+fn version_and_help() {
+    let (status, stdout, _) = run_to_end(&["-v"]);
+    assert!(status.success());
+    assert!(stdout.starts_with("rnats: v"), "{stdout}");
+    let (status, stdout, _) = run_to_end(&["--help"]);
+    assert!(status.success());
+    assert!(stdout.contains("Usage: rnats [options]") && stdout.contains("--ports_file_dir"));
+}
+
+#[test]
+fn bad_flags_are_refused() {
+    let (status, _, stderr) = run_to_end(&["--bogus"]);
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.starts_with("flag provided but not defined: -bogus"),
+        "{stderr}"
+    );
+    let (status, _, stderr) = run_to_end(&["-p"]);
+    assert_eq!(status.code(), Some(2));
+    assert!(stderr.contains("flag needs an argument: -p"), "{stderr}");
+    let (status, _, stderr) = run_to_end(&["extra"]);
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        stderr.contains("[FTL] unrecognized command: \"extra\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn flags_of_later_capabilities_stop_the_server_clearly() {
+    for flag in [
+        &["-js"][..],
+        &["-c", "nats.conf"],
+        &["--cluster", "nats://127.0.0.1:6222"],
+        &["-m", "8222"],
+        &["--tls"],
+    ] {
+        let (status, _, stderr) = run_to_end(flag);
+        assert_eq!(status.code(), Some(1), "{flag:?}");
+        assert!(
+            stderr.contains("[FTL]") && stderr.contains("not supported by rnats yet"),
+            "{flag:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_port_in_use_is_fatal() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let (status, _, stderr) = run_to_end(&["-a", "127.0.0.1", "-p", &port]);
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        stderr.contains(&format!("[FTL] Error listening on port: 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn user_and_password_flags() {
+    let mut process =
+        Process::start(&["-p", "-1", "-a", "127.0.0.1", "--user", "u", "--pass", "p"]);
+    let port = process.ready();
+    let url = format!("nats://127.0.0.1:{port}");
+    assert!(async_nats::connect(&url).await.is_err());
+    let client = async_nats::ConnectOptions::with_user_and_password("u".into(), "p".into())
+        .connect(&url)
+        .await
+        .expect("connects with the right password");
+    client.flush().await.expect("works");
+}
