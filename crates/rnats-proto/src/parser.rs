@@ -226,7 +226,7 @@ impl ClientParser {
                     max: self.max_control_line,
                 });
             }
-            return Ok(Parsed::Incomplete { needed: 0 });
+            return Ok(self.keep_from(op, start, Parsed::Incomplete { needed: 0 }));
         };
         let newline = start + 1 + offset;
         // A CR anywhere after the first byte drops the last byte before LF (normally that CR).
@@ -301,10 +301,21 @@ impl ClientParser {
                 head.with_payload(buf, line_len)?
             }
         };
-        if !matches!(parsed, Parsed::Incomplete { .. }) {
-            self.pending = Pending::None;
+        if matches!(parsed, Parsed::Incomplete { .. }) {
+            return Ok(self.keep_from(op, start, parsed));
         }
+        self.pending = Pending::None;
         Ok(parsed)
+    }
+
+    /// An incomplete op: consume its name and blanks, so the caller keeps only the arguments
+    /// (at most one control line, plus a payload) however many blanks preceded them.
+    fn keep_from<'a>(&mut self, op: OpKind, start: usize, incomplete: Parsed<'a>) -> Parsed<'a> {
+        if start == 0 {
+            return incomplete;
+        }
+        self.pending = Pending::Args(op);
+        Parsed::Skipped(start)
     }
 
     fn check_payload(&self, size: usize) -> Result<(), ParseError> {

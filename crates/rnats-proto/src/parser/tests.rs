@@ -413,12 +413,23 @@ fn only_connect_may_come_first_when_auth_is_required() {
 #[test]
 fn incomplete_payload_reports_the_length_it_needs() {
     let mut parser = ClientParser::default();
+    let input = b"PUB foo 10\r\nabc";
+    // The op name is consumed first; the rest is kept and reports the length it needs.
+    assert_eq!(parser.parse(input), Ok(Parsed::Skipped(4)));
     assert_eq!(
-        parser.parse(b"PUB foo 10\r\nabc"),
-        Ok(Parsed::Incomplete {
-            needed: 12 + 10 + 2
-        })
+        parser.parse(&input[4..]),
+        Ok(Parsed::Incomplete { needed: 8 + 10 + 2 })
     );
+}
+
+#[test]
+fn blanks_before_arguments_are_never_kept() {
+    let mut input = b"SUB".to_vec();
+    input.extend(std::iter::repeat_n(b' ', 100_000));
+    input.extend_from_slice(b"foo");
+    let (events, kept) = drive(&mut ClientParser::default(), &[&input]);
+    assert!(events.is_empty());
+    assert_eq!(kept, 3, "only the partial argument is kept");
 }
 
 /// Well-formed and malformed operations to build streams from.

@@ -57,6 +57,7 @@ pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: Soc
     // Closing first stops publishers from queueing more; then the subscriptions go.
     handle.close(reason);
     let reason = handle.close_reason().unwrap_or(reason);
+    report_slow_consumer(&server, &handle, reason);
     handle.remove_all_subscriptions();
     if registered {
         server.deregister(&handle);
@@ -65,6 +66,27 @@ pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: Soc
         writer.abort();
     }
     tracing::debug!(cid = id, addr = %addr, "Client connection closed: {reason}");
+}
+
+/// Counts and logs a client cut off as a slow consumer, whichever limit it hit.
+fn report_slow_consumer(server: &ServerState, handle: &ClientHandle, reason: CloseReason) {
+    let (id, addr) = (handle.id, handle.addr);
+    match reason {
+        CloseReason::SlowConsumerPendingBytes => tracing::info!(
+            cid = id,
+            addr = %addr,
+            "Slow Consumer Detected: MaxPending of {} Exceeded",
+            handle.max_pending
+        ),
+        CloseReason::SlowConsumerWriteDeadline => tracing::info!(
+            cid = id,
+            addr = %addr,
+            "Slow Consumer Detected: WriteDeadline of {:?} exceeded",
+            server.options.write_deadline
+        ),
+        _ => return,
+    }
+    server.stats.add_slow_consumer();
 }
 
 /// The reader's state for one client.

@@ -59,7 +59,6 @@ struct Router<'a> {
     publisher: &'a Arc<ClientHandle>,
     echo: bool,
     batch: &'a mut Batch,
-    stats: &'a ServerStats,
 }
 
 impl ClientConnection {
@@ -81,7 +80,6 @@ impl ClientConnection {
             publisher: &self.handle,
             echo: self.options.echo,
             batch: &mut self.batch,
-            stats: &self.server.stats,
         };
         let delivered = router.deliver_all(result, &message);
         if !delivered
@@ -141,16 +139,8 @@ impl Router<'_> {
                 self.batch.out_bytes += size as u64;
                 true
             }
-            Enqueued::SlowConsumer => {
-                tracing::info!(
-                    cid = client.id,
-                    addr = %client.addr,
-                    "Slow Consumer Detected: MaxPending of {} Exceeded",
-                    client.max_pending
-                );
-                self.stats.add_slow_consumer();
-                false
-            }
+            // Counted and logged where the connection closes, like every slow consumer.
+            Enqueued::SlowConsumer => false,
             Enqueued::Closed => false,
         };
         if claim == Claim::DeliverLast {

@@ -134,8 +134,9 @@ impl ClientHandle {
 
     /// Queues protocol bytes (INFO, PONG, +OK, -ERR) written by `encode`.
     ///
-    /// Returns whether the caller must wake the writer at the end of its batch. Protocol
-    /// bytes are not counted against `max_pending`: they are few and the client asked for them.
+    /// Returns whether the caller must wake the writer at the end of its batch. They count
+    /// against `max_pending` like messages, so a client that sends PINGs without reading its
+    /// PONGs is a slow consumer too.
     pub(crate) fn enqueue_protocol(&self, encode: impl FnOnce(&mut BytesMut)) -> bool {
         let mut out = self.outbound.lock();
         if out.closed.is_some() {
@@ -143,6 +144,12 @@ impl ClientHandle {
         }
         out.reserve(0);
         encode(&mut out.buf);
+        if (out.buf.len() + out.in_flight) as u64 > self.max_pending {
+            out.closed = Some(CloseReason::SlowConsumerPendingBytes);
+            drop(out);
+            self.wake_both();
+            return false;
+        }
         out.schedule_flush()
     }
 
