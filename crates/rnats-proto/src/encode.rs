@@ -68,6 +68,11 @@ impl<'a> Delivery<'a> {
         self.subject
     }
 
+    /// The reply subject, if any.
+    pub fn reply(&self) -> Option<&'a [u8]> {
+        self.reply
+    }
+
     /// The payload, without headers.
     pub fn payload(&self) -> &'a [u8] {
         self.payload

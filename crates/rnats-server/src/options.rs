@@ -59,6 +59,8 @@ pub struct Options {
     pub auth: Authentication,
     /// How long a client may take to send CONNECT when authentication is required.
     pub auth_timeout: Duration,
+    /// Longest payload shown by protocol tracing; 0 shows all of it.
+    pub max_traced_msg_len: usize,
     /// Write the process id to this file at start.
     pub pid_file: Option<PathBuf>,
     /// Write `<executable>_<pid>.ports` with the client URLs into this directory while running.
@@ -84,6 +86,7 @@ impl Default for Options {
             no_sublist_cache: false,
             auth: Authentication::None,
             auth_timeout: DEFAULT_AUTH_TIMEOUT,
+            max_traced_msg_len: 0,
             pid_file: None,
             ports_file_dir: None,
         }

@@ -46,8 +46,6 @@ pub struct LogSettings {
     pub debug: bool,
     /// `-V`: protocol trace lines.
     pub trace: bool,
-    /// `--max_traced_msg_len`: cut traced payloads to this length (0: no limit).
-    pub max_traced_msg_len: usize,
 }
 
 impl Default for LogSettings {
@@ -58,7 +56,6 @@ impl Default for LogSettings {
             utc: false,
             debug: false,
             trace: false,
-            max_traced_msg_len: 0,
         }
     }
 }
@@ -228,7 +225,7 @@ impl Cli {
                     cli.log.trace = on;
                 }
                 "max_traced_msg_len" => {
-                    cli.log.max_traced_msg_len = value.parse().map_err(|_| invalid())?;
+                    cli.options.max_traced_msg_len = value.parse().map_err(|_| invalid())?;
                 }
                 "user" => user = Some(value.clone()),
                 "pass" => password = Some(value.clone()),

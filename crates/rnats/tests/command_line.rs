@@ -257,7 +257,7 @@ fn log_file_and_time_format() {
 }
 
 #[test]
-fn debug_lines_only_with_debug() {
+fn debug_and_trace_lines() {
     let mut process = Process::start(&["-p", "-1", "-a", "127.0.0.1", "-DV"]);
     let port = process.ready();
     let stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");

@@ -18,7 +18,7 @@ use tokio::time::Instant as TokioInstant;
 
 use super::delivery::Batch;
 use super::match_cache::MatchCache;
-use super::{ClientHandle, CloseReason, writer};
+use super::{ClientHandle, CloseReason, trace, writer};
 use crate::options::FIRST_PING_INTERVAL;
 use crate::server::ServerState;
 use crate::subscription::{Subscription, SubscriptionRef};
@@ -44,13 +44,14 @@ pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: Soc
     let mut writer = server
         .tasks
         .spawn(writer::run(handle.clone(), socket_writer, deadline));
+    client_log!(debug, handle, "Client connection created");
     let registered = server.register(&handle);
     let reason = if registered {
         ClientConnection::new(server.clone(), handle.clone())
             .run(reader)
             .await
     } else {
-        tracing::error!(cid = id, addr = %addr, "maximum connections exceeded");
+        client_log!(error, handle, "maximum connections exceeded");
         handle.enqueue_protocol(|buf| encode_err(&ServerError::MaxConnectionsExceeded, buf));
         CloseReason::MaxConnectionsExceeded
     };
@@ -65,22 +66,21 @@ pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: Soc
     if !reason.flushes_first() || tokio::time::timeout(deadline, &mut writer).await.is_err() {
         writer.abort();
     }
-    tracing::debug!(cid = id, addr = %addr, "Client connection closed: {reason}");
+    client_log!(debug, handle, "Client connection closed: {reason}");
 }
 
 /// Counts and logs a client cut off as a slow consumer, whichever limit it hit.
 fn report_slow_consumer(server: &ServerState, handle: &ClientHandle, reason: CloseReason) {
-    let (id, addr) = (handle.id, handle.addr);
     match reason {
-        CloseReason::SlowConsumerPendingBytes => tracing::info!(
-            cid = id,
-            addr = %addr,
+        CloseReason::SlowConsumerPendingBytes => client_log!(
+            info,
+            handle,
             "Slow Consumer Detected: MaxPending of {} Exceeded",
             handle.max_pending
         ),
-        CloseReason::SlowConsumerWriteDeadline => tracing::info!(
-            cid = id,
-            addr = %addr,
+        CloseReason::SlowConsumerWriteDeadline => client_log!(
+            info,
+            handle,
             "Slow Consumer Detected: WriteDeadline of {:?} exceeded",
             server.options.write_deadline
         ),
@@ -170,7 +170,7 @@ impl ClientConnection {
                 }
                 Event::AuthTimer => {
                     self.send_err(&ServerError::AuthenticationTimeout);
-                    tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "Authentication Timeout");
+                    client_log!(error, self.handle, "Authentication Timeout");
                     Err(CloseReason::AuthenticationTimeout)
                 }
                 Event::ClosedElsewhere => match self.handle.close_reason() {
@@ -213,6 +213,9 @@ impl ClientConnection {
             match self.parser.parse(&bytes[consumed..]) {
                 Ok(Parsed::Op { op, len }) => {
                     consumed += len;
+                    if trace::enabled() {
+                        trace::inbound(&self.handle, &op, self.server.options.max_traced_msg_len);
+                    }
                     if let Err(reason) = self.handle_op(op) {
                         break Err(reason);
                     }
@@ -258,7 +261,7 @@ impl ClientConnection {
             ClientOp::Ok => {}
             ClientOp::Err(text) => {
                 let text = String::from_utf8_lossy(text);
-                tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "Client Error {text}");
+                client_log!(error, self.handle, "Client Error {text}");
                 return Err(CloseReason::ParseError);
             }
         }
@@ -267,7 +270,7 @@ impl ClientConnection {
 
     fn connect(&mut self, json: &[u8]) -> Result<(), CloseReason> {
         if let Err(error) = self.options.apply_json(json) {
-            tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "{error}");
+            client_log!(error, self.handle, "{error}");
             return Err(CloseReason::ProtocolViolation);
         }
         let failure = if !(0..=1).contains(&self.options.protocol) {
@@ -292,10 +295,20 @@ impl ClientConnection {
             None
         };
         if let Some((error, reason)) = failure {
-            tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "{error}");
+            client_log!(error, self.handle, "{error}");
             self.send_err(&error);
             return Err(reason);
         }
+        let (version, lang, name) = (
+            &self.options.version,
+            &self.options.lang,
+            &self.options.name,
+        );
+        self.handle.set_label(
+            version.as_deref().unwrap_or_default(),
+            lang.as_deref().unwrap_or_default(),
+            name.as_deref().unwrap_or_default(),
+        );
         let headers = self.options.headers && !self.server.options.no_header_support;
         self.parser.set_headers(headers);
         self.handle.set_headers(headers);
@@ -313,7 +326,7 @@ impl ClientConnection {
                 subject: String::from_utf8_lossy(subject).into_owned(),
                 queue: queue.map(|q| String::from_utf8_lossy(q).into_owned()),
             };
-            tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "{error}");
+            client_log!(error, self.handle, "{error}");
             self.send_err(&error);
             return;
         }
@@ -321,7 +334,7 @@ impl ClientConnection {
         let max = self.server.options.max_subscriptions as usize;
         if max > 0 && subscriptions.len() >= max {
             drop(subscriptions);
-            tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "maximum subscriptions exceeded");
+            client_log!(error, self.handle, "maximum subscriptions exceeded");
             self.send_err(&ServerError::MaxSubscriptionsExceeded);
             return;
         }
@@ -412,7 +425,7 @@ impl ClientConnection {
         if self.pings_out <= self.server.options.ping_max {
             return Ok(());
         }
-        tracing::debug!(cid = self.handle.id, addr = %self.handle.addr, "Stale Client Connection - Closing");
+        client_log!(debug, self.handle, "Stale Client Connection - Closing");
         self.server.stats.add_stale_connection();
         self.send_err(&ServerError::StaleConnection);
         Err(CloseReason::StaleConnection)
@@ -420,7 +433,7 @@ impl ClientConnection {
 
     /// Reports a parse error the way the reference does and names the close reason.
     fn parse_failed(&mut self, error: &ParseError) -> CloseReason {
-        tracing::error!(cid = self.handle.id, addr = %self.handle.addr, "{error}");
+        client_log!(error, self.handle, "{error}");
         if let Some(reply) = error.reply() {
             self.send_err(&reply);
         }
@@ -433,10 +446,17 @@ impl ClientConnection {
     }
 
     fn send(&mut self, bytes: &'static [u8]) {
+        if trace::enabled() {
+            let line = String::from_utf8_lossy(bytes);
+            trace::outbound(&self.handle, line.trim_start_matches('+').trim_end());
+        }
         self.send_with(|buf| buf.extend_from_slice(bytes));
     }
 
     fn send_err(&mut self, error: &ServerError) {
+        if trace::enabled() {
+            trace::outbound(&self.handle, &format!("-ERR '{error}'"));
+        }
         self.send_with(|buf| encode_err(error, buf));
     }
 

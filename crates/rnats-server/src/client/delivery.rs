@@ -13,7 +13,7 @@ use rnats_proto::encode::no_responders_headers;
 use rnats_subject::{QueueGroup, SublistResult};
 
 use super::connection::ClientConnection;
-use super::{ClientHandle, Enqueued};
+use super::{ClientHandle, Enqueued, trace};
 use crate::stats::ServerStats;
 use crate::subscription::{Claim, SubscriptionRef};
 
@@ -59,6 +59,7 @@ struct Router<'a> {
     publisher: &'a Arc<ClientHandle>,
     echo: bool,
     batch: &'a mut Batch,
+    max_traced_msg_len: usize,
 }
 
 impl ClientConnection {
@@ -80,6 +81,7 @@ impl ClientConnection {
             publisher: &self.handle,
             echo: self.options.echo,
             batch: &mut self.batch,
+            max_traced_msg_len: self.server.options.max_traced_msg_len,
         };
         let delivered = router.deliver_all(result, &message);
         if !delivered
@@ -137,6 +139,9 @@ impl Router<'_> {
                 self.batch.out_msgs += 1;
                 let size = message.payload().len() + message.headers().map_or(0, <[u8]>::len);
                 self.batch.out_bytes += size as u64;
+                if trace::enabled() {
+                    trace::delivery(client, message, &subscription.sid, self.max_traced_msg_len);
+                }
                 true
             }
             // Counted and logged where the connection closes, like every slow consumer.

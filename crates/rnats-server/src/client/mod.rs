@@ -5,10 +5,23 @@
 //! is queued for the client. [`ClientHandle`] is the part other tasks reach: publishers queue
 //! messages into its outbound buffer, and anyone may close it.
 
+/// Logs an event about one client, with the `addr - cid:N - "label" -` prefix fields.
+macro_rules! client_log {
+    ($level:ident, $client:expr, $($message:tt)+) => {
+        tracing::$level!(
+            cid = $client.id,
+            addr = %$client.addr,
+            client = %$client.label(),
+            $($message)+
+        )
+    };
+}
+
 pub(crate) mod close;
 pub(crate) mod connection;
 mod delivery;
 mod match_cache;
+mod trace;
 pub(crate) mod writer;
 
 use std::net::SocketAddr;
@@ -48,6 +61,8 @@ pub(crate) struct ClientHandle {
     pub(crate) subscriptions: Mutex<FxHashMap<Box<[u8]>, Arc<Subscription>>>,
     /// Unsent bytes beyond which the client is a slow consumer.
     pub(crate) max_pending: u64,
+    /// `v<version>:<lang>:<name>` from CONNECT, shown in log lines about the client.
+    label: Mutex<Option<Box<str>>>,
 }
 
 /// Bytes queued for the client, and what the writer needs to know about them.
@@ -105,6 +120,7 @@ impl ClientHandle {
             reader_wake: Notify::new(),
             subscriptions: Mutex::new(FxHashMap::default()),
             max_pending,
+            label: Mutex::new(None),
         }
     }
 
@@ -186,6 +202,18 @@ impl ClientHandle {
     /// Completes when another task closes the client (the reader waits on it).
     pub(crate) async fn closed_elsewhere(&self) {
         self.reader_wake.notified().await;
+    }
+
+    /// Names the client in log lines from its CONNECT, as `v<version>:<lang>:<name>`.
+    pub(crate) fn set_label(&self, version: &str, lang: &str, name: &str) {
+        let label = (!(version.is_empty() && lang.is_empty() && name.is_empty()))
+            .then(|| format!("v{version}:{lang}:{name}").into_boxed_str());
+        *self.label.lock() = label;
+    }
+
+    /// The client's label for log lines; empty before CONNECT names it.
+    pub(crate) fn label(&self) -> String {
+        self.label.lock().as_deref().unwrap_or_default().to_owned()
     }
 
     /// Removes one of this client's subscriptions, if it is still there.
