@@ -55,6 +55,9 @@ pub struct Options {
     pub no_header_support: bool,
     /// Disable the shared Sublist result cache.
     pub no_sublist_cache: bool,
+    /// Never pause a publisher for a consumer that falls behind; it is cut off at
+    /// `max_pending` instead.
+    pub no_fast_producer_stall: bool,
     /// How clients must authenticate.
     pub auth: Authentication,
     /// How long a client may take to send CONNECT when authentication is required.
@@ -84,6 +87,7 @@ impl Default for Options {
             ping_max: DEFAULT_PING_MAX,
             no_header_support: false,
             no_sublist_cache: false,
+            no_fast_producer_stall: false,
             auth: Authentication::None,
             auth_timeout: DEFAULT_AUTH_TIMEOUT,
             max_traced_msg_len: 0,

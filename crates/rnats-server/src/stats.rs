@@ -11,6 +11,7 @@ pub(crate) struct ServerStats {
     out_bytes: AtomicU64,
     slow_consumers: AtomicU64,
     stale_connections: AtomicU64,
+    stalled_clients: AtomicU64,
     total_connections: AtomicU64,
 }
 
@@ -29,6 +30,8 @@ pub struct StatsSnapshot {
     pub slow_consumers: u64,
     /// Clients cut off for not answering PINGs.
     pub stale_connections: u64,
+    /// Times a publisher paused for a consumer that fell behind.
+    pub stalled_clients: u64,
     /// Client connections accepted since start.
     pub total_connections: u64,
 }
@@ -52,6 +55,11 @@ impl ServerStats {
         self.stale_connections.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a publisher pausing for slow consumers.
+    pub(crate) fn add_stalled_client(&self) {
+        self.stalled_clients.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts an accepted connection.
     pub(crate) fn add_connection(&self) {
         self.total_connections.fetch_add(1, Ordering::Relaxed);
@@ -66,6 +74,7 @@ impl ServerStats {
             out_bytes: self.out_bytes.load(Ordering::Relaxed),
             slow_consumers: self.slow_consumers.load(Ordering::Relaxed),
             stale_connections: self.stale_connections.load(Ordering::Relaxed),
+            stalled_clients: self.stalled_clients.load(Ordering::Relaxed),
             total_connections: self.total_connections.load(Ordering::Relaxed),
         }
     }

@@ -236,6 +236,55 @@ async fn unread_pongs_count_against_max_pending() {
 }
 
 #[tokio::test]
+async fn a_lagging_consumer_slows_the_publisher_instead_of_being_cut_off() {
+    // The subscriber reads, just later than the publisher writes: with the fast-producer
+    // stall the publisher waits for it, so it stays connected and gets everything.
+    let options = Options {
+        max_pending: 512 * 1024,
+        ..Options::local()
+    };
+    let server = start(options).await;
+    let subscriber = async_nats::connect(server.client_url())
+        .await
+        .expect("connects");
+    let mut subscription = subscriber.subscribe("lag").await.expect("subscribe");
+    subscriber.flush().await.expect("flush");
+    let publisher = async_nats::connect(server.client_url())
+        .await
+        .expect("connects");
+    const MESSAGES: usize = 2000;
+    let payload = bytes::Bytes::from(vec![b'z'; 8 * 1024]);
+    let publishing = tokio::spawn(async move {
+        for _ in 0..MESSAGES {
+            publisher
+                .publish("lag", payload.clone())
+                .await
+                .expect("publish");
+        }
+        publisher.flush().await.expect("flush");
+    });
+    // 16 MiB in all against a 512 KiB max_pending, read with a pause now and then.
+    for i in 0..MESSAGES {
+        if i % 200 == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if tokio::time::timeout(PATIENCE, subscription.next())
+            .await
+            .is_err()
+        {
+            panic!("messages stopped at {i}: {:?}", server.stats());
+        }
+    }
+    publishing.await.expect("publisher finished");
+    assert_eq!(server.stats().slow_consumers, 0);
+    assert!(
+        server.stats().stalled_clients > 0,
+        "the publisher was paused"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn write_deadline_cuts_off_a_stalled_reader() {
     let options = Options {
         write_deadline: Duration::from_millis(200),

@@ -27,6 +27,9 @@ use crate::subscription::{Subscription, SubscriptionRef};
 const SYSTEM_QUEUE: &[u8] = b"_sys_";
 /// Without a fresh round-trip time for this long, a PING goes out even to a busy client.
 const RTT_REFRESH: Duration = Duration::from_secs(3600);
+/// The longest a publisher pauses after one read batch for consumers it outruns. The
+/// reference pauses 2-5 ms per message to a lagging consumer, up to 10 ms per read.
+const STALL_TOTAL: Duration = Duration::from_millis(10);
 
 /// Serves one accepted client socket until it closes.
 pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: SocketAddr) {
@@ -160,7 +163,13 @@ impl ClientConnection {
                 ready = reader.readable() => Event::Readable(ready),
             };
             let outcome = match event {
-                Event::Readable(Ok(())) => self.read_batch(&reader, &mut buffer),
+                Event::Readable(Ok(())) => {
+                    let outcome = self.read_batch(&reader, &mut buffer);
+                    if outcome.is_ok() && !self.batch.stalled.is_empty() {
+                        self.stall().await;
+                    }
+                    outcome
+                }
                 Event::Readable(Err(_)) => Err(CloseReason::ReadError),
                 Event::PingTimer => {
                     let next = self.on_ping_timer();
@@ -184,6 +193,29 @@ impl ClientConnection {
                 return reason;
             }
         }
+    }
+
+    /// Gives consumers this client outruns a moment to catch up before it reads more (the
+    /// reference's fast-producer stall). Not reading pushes back on the publisher through
+    /// TCP; a consumer that stays stuck still reaches max_pending and is cut off.
+    async fn stall(&mut self) {
+        self.server.stats.add_stalled_client();
+        let started = Instant::now();
+        let mut stalled = std::mem::take(&mut self.batch.stalled);
+        for client in &stalled {
+            let Some(left) = STALL_TOTAL.checked_sub(started.elapsed()) else {
+                break;
+            };
+            if tokio::time::timeout(left, client.drained()).await.is_err() {
+                client_log!(
+                    debug,
+                    self.handle,
+                    "Timed out of fast producer stall ({left:?})"
+                );
+            }
+        }
+        stalled.clear();
+        self.batch.stalled = stalled;
     }
 
     /// One read and everything it completes; errors name the close reason.
@@ -516,7 +548,8 @@ impl ReadBuffer {
     }
 
     fn consume(&mut self, len: usize) {
-        let _ = self.bytes.split_to(len);
+        // advance, not split_to: splitting would turn the buffer into shared storage.
+        bytes::Buf::advance(&mut self.bytes, len);
         if self.bytes.is_empty() {
             self.needed = 0;
         }

@@ -21,6 +21,8 @@ use crate::subscription::{Claim, SubscriptionRef};
 #[derive(Default)]
 pub(super) struct Batch {
     flush: Vec<Arc<ClientHandle>>,
+    /// Consumers past their stall threshold: the producer pauses for them after the batch.
+    pub(super) stalled: Vec<Arc<ClientHandle>>,
     in_msgs: u64,
     in_bytes: u64,
     out_msgs: u64,
@@ -34,6 +36,13 @@ impl Batch {
     /// Remembers to wake `client`'s writer when the batch ends.
     pub(super) fn schedule_flush(&mut self, client: &Arc<ClientHandle>) {
         self.flush.push(client.clone());
+    }
+
+    /// Remembers a consumer that is falling behind, once per batch.
+    fn note_stalled(&mut self, client: &Arc<ClientHandle>) {
+        if !self.stalled.iter().any(|c| Arc::ptr_eq(c, client)) {
+            self.stalled.push(client.clone());
+        }
     }
 
     /// Wakes every writer that got bytes and adds the batch's counts to the server's.
@@ -60,6 +69,8 @@ struct Router<'a> {
     echo: bool,
     batch: &'a mut Batch,
     max_traced_msg_len: usize,
+    /// Pause for consumers that fall behind (the reference's fast-producer stall).
+    stall: bool,
 }
 
 impl ClientConnection {
@@ -82,6 +93,7 @@ impl ClientConnection {
             echo: self.options.echo,
             batch: &mut self.batch,
             max_traced_msg_len: self.server.options.max_traced_msg_len,
+            stall: !self.server.options.no_fast_producer_stall,
         };
         let delivered = router.deliver_all(result, &message);
         if !delivered
@@ -132,9 +144,15 @@ impl Router<'_> {
             return false;
         }
         let queued = match client.enqueue_message(message, &subscription.sid) {
-            Enqueued::Queued { schedule_flush } => {
+            Enqueued::Queued {
+                schedule_flush,
+                stalled,
+            } => {
                 if schedule_flush {
                     self.batch.schedule_flush(client);
+                }
+                if stalled && self.stall && !Arc::ptr_eq(client, self.publisher) {
+                    self.batch.note_stalled(client);
                 }
                 self.batch.out_msgs += 1;
                 let size = message.payload().len() + message.headers().map_or(0, <[u8]>::len);

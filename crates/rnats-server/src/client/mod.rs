@@ -61,6 +61,10 @@ pub(crate) struct ClientHandle {
     pub(crate) subscriptions: Mutex<FxHashMap<Box<[u8]>, Arc<Subscription>>>,
     /// Unsent bytes beyond which the client is a slow consumer.
     pub(crate) max_pending: u64,
+    /// Unsent bytes beyond which producers pause briefly after their batch (3/4 of max_pending).
+    stall_threshold: u64,
+    /// Wakes producers waiting for this client's pending bytes to fall below the threshold.
+    drained: Notify,
     /// `v<version>:<lang>:<name>` from CONNECT, shown in log lines about the client.
     label: Mutex<Option<Box<str>>>,
 }
@@ -79,6 +83,8 @@ struct Outbound {
     closed: Option<CloseReason>,
     /// Capacity to allocate when the empty buffer is next written to: the last batch's size.
     next_capacity: usize,
+    /// A producer waits for the pending bytes to fall below the stall threshold.
+    producer_waiting: bool,
     /// Messages queued for this client so far (for monitoring).
     msgs: u64,
     /// Message bytes queued for this client so far (for monitoring).
@@ -92,6 +98,8 @@ pub(crate) enum Enqueued {
     Queued {
         /// Whether the caller is the one to wake the writer.
         schedule_flush: bool,
+        /// The client is falling behind: the producer should pause after its batch.
+        stalled: bool,
     },
     /// Dropped: the client exceeded `max_pending` and is now closed as a slow consumer.
     SlowConsumer,
@@ -113,6 +121,7 @@ impl ClientHandle {
                 headers: false,
                 closed: None,
                 next_capacity: MIN_OUTBOUND_CAPACITY,
+                producer_waiting: false,
                 msgs: 0,
                 bytes: 0,
             }),
@@ -120,6 +129,8 @@ impl ClientHandle {
             reader_wake: Notify::new(),
             subscriptions: Mutex::new(FxHashMap::default()),
             max_pending,
+            stall_threshold: max_pending / 4 * 3,
+            drained: Notify::new(),
             label: Mutex::new(None),
         }
     }
@@ -143,8 +154,10 @@ impl ClientHandle {
         message.encode(sid, headers, &mut out.buf);
         out.msgs += 1;
         out.bytes += (message.payload().len() + message.headers().map_or(0, <[u8]>::len)) as u64;
+        let stalled = pending as u64 > self.stall_threshold;
         Enqueued::Queued {
             schedule_flush: out.schedule_flush(),
+            stalled,
         }
     }
 
@@ -235,9 +248,28 @@ impl ClientHandle {
         }
     }
 
+    /// Completes when the unsent bytes fall below the stall threshold, or the client closes.
+    pub(crate) async fn drained(&self) {
+        loop {
+            let notified = self.drained.notified();
+            tokio::pin!(notified);
+            // Registered before checking, so a wakeup between the check and the wait counts.
+            notified.as_mut().enable();
+            {
+                let mut out = self.outbound.lock();
+                if out.closed.is_some() || out.pending() <= self.stall_threshold {
+                    return;
+                }
+                out.producer_waiting = true;
+            }
+            notified.await;
+        }
+    }
+
     fn wake_both(&self) {
         self.writer_wake.notify_one();
         self.reader_wake.notify_one();
+        self.drained.notify_waiters();
     }
 }
 
@@ -250,6 +282,11 @@ impl Outbound {
         } else {
             self.buf.reserve(len);
         }
+    }
+
+    /// Bytes queued or being written.
+    fn pending(&self) -> u64 {
+        (self.buf.len() + self.in_flight) as u64
     }
 
     /// Marks that a flush is scheduled; true if nobody had scheduled one yet.

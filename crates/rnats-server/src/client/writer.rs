@@ -27,16 +27,9 @@ pub(crate) async fn run(handle: Arc<ClientHandle>, mut socket: OwnedWriteHalf, d
     loop {
         match handle.take_pending() {
             Take::Write(chunk) => {
-                match tokio::time::timeout(deadline, socket.write_all(&chunk)).await {
-                    Ok(Ok(())) => handle.written(),
-                    Ok(Err(_)) => {
-                        handle.close(CloseReason::WriteError);
-                        return;
-                    }
-                    Err(_) => {
-                        handle.close(CloseReason::SlowConsumerWriteDeadline);
-                        return;
-                    }
+                if let Err(reason) = write_chunk(&handle, &mut socket, &chunk, deadline).await {
+                    handle.close(reason);
+                    return;
                 }
             }
             Take::Idle => handle.writer_wake.notified().await,
@@ -45,6 +38,27 @@ pub(crate) async fn run(handle: Arc<ClientHandle>, mut socket: OwnedWriteHalf, d
     }
     // Best effort: the peer learns the connection is over with a FIN after the last bytes.
     let _ = tokio::time::timeout(deadline, socket.shutdown()).await;
+}
+
+/// Writes one chunk; each write call must make progress within `deadline`.
+async fn write_chunk(
+    handle: &ClientHandle,
+    socket: &mut OwnedWriteHalf,
+    chunk: &[u8],
+    deadline: Duration,
+) -> Result<(), CloseReason> {
+    let mut written = 0;
+    while written < chunk.len() {
+        match tokio::time::timeout(deadline, socket.write(&chunk[written..])).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Err(CloseReason::WriteError),
+            Ok(Ok(n)) => {
+                written += n;
+                handle.written(n);
+            }
+            Err(_) => return Err(CloseReason::SlowConsumerWriteDeadline),
+        }
+    }
+    Ok(())
 }
 
 impl ClientHandle {
@@ -70,8 +84,15 @@ impl ClientHandle {
         Take::Write(chunk)
     }
 
-    /// The chunk taken last is on the wire; it no longer counts as pending.
-    fn written(&self) {
-        self.outbound.lock().in_flight = 0;
+    /// `n` more bytes of the chunk in flight are on the wire; producers waiting for the
+    /// client to catch up are woken once it is below the stall threshold.
+    fn written(&self, n: usize) {
+        let mut out = self.outbound.lock();
+        out.in_flight = out.in_flight.saturating_sub(n);
+        if out.producer_waiting && out.pending() <= self.stall_threshold {
+            out.producer_waiting = false;
+            drop(out);
+            self.drained.notify_waiters();
+        }
     }
 }
