@@ -21,23 +21,15 @@ pub(super) fn inbound(client: &ClientHandle, op: &ClientOp<'_>, max_payload_len:
         ClientOp::Connect(json) => format!("CONNECT {}", text(json)),
         ClientOp::Info(json) => format!("INFO {}", text(json)),
         ClientOp::Publish(publish) => {
-            let mut line = String::from(if publish.headers.is_some() {
-                "HPUB "
+            let op = if publish.headers.is_some() {
+                "HPUB"
             } else {
-                "PUB "
-            });
-            line.push_str(&text(publish.subject));
-            if let Some(reply) = publish.reply {
-                let _ = write!(line, " {}", text(reply));
-            }
-            let header_len = publish.headers.map_or(0, <[u8]>::len);
-            if header_len > 0 {
-                let _ = write!(line, " {header_len}");
-            }
-            let _ = write!(line, " {}", header_len + publish.payload.len());
+                "PUB"
+            };
+            let (headers, payload) = (publish.headers, publish.payload);
+            let line = message_line(op, publish.subject, None, publish.reply, headers, payload);
             emit(client, "<<-", &line);
-            let body = [publish.headers.unwrap_or_default(), publish.payload].concat();
-            emit_payload(client, "<<-", &body, max_payload_len);
+            emit_payload(client, "<<-", headers, payload, max_payload_len);
             return;
         }
         ClientOp::Subscribe {
@@ -79,24 +71,39 @@ pub(super) fn delivery(
     sid: &[u8],
     max_payload_len: usize,
 ) {
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    let op = if message.headers().is_some() {
-        "HMSG"
-    } else {
-        "MSG"
-    };
-    let mut line = format!("{op} {} {}", text(message.subject()), text(sid));
-    if let Some(reply) = message.reply() {
-        let _ = write!(line, " {}", text(reply));
+    let (headers, payload) = (message.headers(), message.payload());
+    let op = if headers.is_some() { "HMSG" } else { "MSG" };
+    let line = message_line(
+        op,
+        message.subject(),
+        Some(sid),
+        message.reply(),
+        headers,
+        payload,
+    );
+    emit(client, "->>", &line);
+    emit_payload(client, "->>", headers, payload, max_payload_len);
+}
+
+/// `OP <subject> [sid] [reply] [header size] <total size>`
+fn message_line(
+    op: &str,
+    subject: &[u8],
+    sid: Option<&[u8]>,
+    reply: Option<&[u8]>,
+    headers: Option<&[u8]>,
+    payload: &[u8],
+) -> String {
+    let mut line = format!("{op} {}", String::from_utf8_lossy(subject));
+    for part in [sid, reply].into_iter().flatten() {
+        let _ = write!(line, " {}", String::from_utf8_lossy(part));
     }
-    let header_len = message.headers().map_or(0, <[u8]>::len);
+    let header_len = headers.map_or(0, <[u8]>::len);
     if header_len > 0 {
         let _ = write!(line, " {header_len}");
     }
-    let _ = write!(line, " {}", header_len + message.payload().len());
-    emit(client, "->>", &line);
-    let body = [message.headers().unwrap_or_default(), message.payload()].concat();
-    emit_payload(client, "->>", &body, max_payload_len);
+    let _ = write!(line, " {}", header_len + payload.len());
+    line
 }
 
 fn emit(client: &ClientHandle, arrow: &str, line: &str) {
@@ -109,18 +116,21 @@ fn emit(client: &ClientHandle, arrow: &str, line: &str) {
     );
 }
 
-/// `MSG_PAYLOAD: ["..."]`, cut to `max_len` bytes when that is not 0.
-fn emit_payload(client: &ClientHandle, arrow: &str, payload: &[u8], max_len: usize) {
-    let shown = if max_len > 0 && payload.len() > max_len {
-        &payload[..max_len]
+/// `MSG_PAYLOAD: ["..."]` of the headers and payload, cut to `max_len` bytes when not 0.
+fn emit_payload(
+    client: &ClientHandle,
+    arrow: &str,
+    headers: Option<&[u8]>,
+    payload: &[u8],
+    max_len: usize,
+) {
+    let body = [headers.unwrap_or_default(), payload].concat();
+    let shown = if max_len > 0 && body.len() > max_len {
+        &body[..max_len]
     } else {
-        payload
+        &body[..]
     };
-    let ellipsis = if shown.len() < payload.len() {
-        "..."
-    } else {
-        ""
-    };
+    let ellipsis = if shown.len() < body.len() { "..." } else { "" };
     let quoted = format!("{:?}", String::from_utf8_lossy(shown));
     tracing::trace!(
         target: "rnats_server::trace",
