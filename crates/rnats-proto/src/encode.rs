@@ -4,6 +4,7 @@
 //! [`Delivery`] formats the sizes once and each [`Delivery::encode`] is a few copies into the
 //! subscriber's outbound buffer, with no allocation once that buffer has grown.
 
+use bytes::buf::UninitSlice;
 use bytes::{BufMut, BytesMut};
 
 use crate::error::ServerError;
@@ -38,10 +39,8 @@ pub struct Delivery<'a> {
     reply: Option<&'a [u8]>,
     headers: Option<&'a [u8]>,
     payload: &'a [u8],
-    /// ` <payload len>\r\n`, the tail of a MSG line.
-    plain_tail: SizeTail,
-    /// ` <header len> <total len>\r\n`, the tail of an HMSG line.
-    header_tail: SizeTail,
+    /// ` <header len> <total len>\r\n` (HMSG) with headers, else ` <payload len>\r\n` (MSG).
+    tail: SizeTail,
 }
 
 impl<'a> Delivery<'a> {
@@ -52,14 +51,16 @@ impl<'a> Delivery<'a> {
         headers: Option<&'a [u8]>,
         payload: &'a [u8],
     ) -> Self {
-        let header_len = headers.map_or(0, <[u8]>::len);
+        let tail = match headers {
+            Some(h) => SizeTail::with_headers(h.len(), h.len() + payload.len()),
+            None => SizeTail::plain(payload.len()),
+        };
         Delivery {
             subject,
             reply,
             headers,
             payload,
-            plain_tail: SizeTail::new(&[payload.len()]),
-            header_tail: SizeTail::new(&[header_len, header_len + payload.len()]),
+            tail,
         }
     }
 
@@ -87,17 +88,11 @@ impl<'a> Delivery<'a> {
     pub fn encoded_len(&self, sid: &[u8], client_headers: bool) -> usize {
         let reply = self.reply.map_or(0, |r| r.len() + 1);
         let (op, tail, headers) = match self.headers {
-            Some(h) if client_headers => (5, self.header_tail.len, h.len()),
-            _ => (4, self.plain_tail.len, 0),
+            Some(h) if client_headers => (5, usize::from(self.tail.len), h.len()),
+            Some(_) => (4, SizeTail::plain(self.payload.len()).as_bytes().len(), 0),
+            None => (4, usize::from(self.tail.len), 0),
         };
-        op + self.subject.len()
-            + 1
-            + sid.len()
-            + reply
-            + usize::from(tail)
-            + headers
-            + self.payload.len()
-            + 2
+        op + self.subject.len() + 1 + sid.len() + reply + tail + headers + self.payload.len() + 2
     }
 
     /// Appends the message for one subscription.
@@ -105,55 +100,132 @@ impl<'a> Delivery<'a> {
     /// A client that did not negotiate headers gets a MSG with the payload alone, as the
     /// reference strips headers for such clients.
     pub fn encode(&self, sid: &[u8], client_headers: bool, out: &mut BytesMut) {
-        out.reserve(self.encoded_len(sid, client_headers));
         let headers = self.headers.filter(|_| client_headers);
-        out.put_slice(if headers.is_some() { b"HMSG " } else { b"MSG " });
-        out.put_slice(self.subject);
-        out.put_u8(b' ');
-        out.put_slice(sid);
-        if let Some(reply) = self.reply {
-            out.put_u8(b' ');
-            out.put_slice(reply);
-        }
-        match headers {
-            Some(headers) => {
-                out.put_slice(self.header_tail.as_bytes());
-                out.put_slice(headers);
+        // Headers stripped for this client: the rare case formats its own sizes.
+        let stripped;
+        let tail = match (self.headers, headers) {
+            (Some(_), None) => {
+                stripped = SizeTail::plain(self.payload.len());
+                stripped.as_bytes()
             }
-            None => out.put_slice(self.plain_tail.as_bytes()),
+            _ => self.tail.as_bytes(),
+        };
+        let op: &[u8] = if headers.is_some() { b"HMSG " } else { b"MSG " };
+        let reply = self.reply.unwrap_or_default();
+        let headers = headers.unwrap_or_default();
+        let len = op.len()
+            + self.subject.len()
+            + 1
+            + sid.len()
+            + if reply.is_empty() { 0 } else { reply.len() + 1 }
+            + tail.len()
+            + headers.len()
+            + self.payload.len()
+            + 2;
+        out.reserve(len);
+        let mut writer = SpareWriter {
+            spare: &mut out.chunk_mut()[..len],
+            at: 0,
+        };
+        writer.put(op);
+        writer.put(self.subject);
+        writer.put(b" ");
+        writer.put(sid);
+        if !reply.is_empty() {
+            writer.put(b" ");
+            writer.put(reply);
         }
-        out.put_slice(self.payload);
-        out.put_slice(b"\r\n");
+        writer.put(tail);
+        writer.put(headers);
+        writer.put(self.payload);
+        writer.put(b"\r\n");
+        debug_assert_eq!(writer.at, len);
+        let written = writer.at;
+        // SAFETY: the writer initialised `written` bytes at the start of the spare capacity
+        // (every byte of `len`, as it was sized), which is what advance_mut requires.
+        unsafe { out.advance_mut(written) };
+    }
+}
+
+/// Copies the pieces of a message into reserved, not yet initialised buffer space.
+struct SpareWriter<'s> {
+    spare: &'s mut UninitSlice,
+    at: usize,
+}
+
+impl SpareWriter<'_> {
+    /// Copies `part`; the short pieces of a MSG line (subject, sid, sizes) are copied with
+    /// fixed-size moves instead of a call to `memcpy`, which would cost more than the copy.
+    fn put(&mut self, part: &[u8]) {
+        let dst = &mut self.spare[self.at..self.at + part.len()];
+        let n = part.len();
+        match n {
+            0 => {}
+            1..=3 => {
+                for (i, &b) in part.iter().enumerate() {
+                    dst.write_byte(i, b);
+                }
+            }
+            // Two overlapping copies of a fixed size cover any length in the range.
+            4..=7 => {
+                dst[..4].copy_from_slice(&part[..4]);
+                dst[n - 4..].copy_from_slice(&part[n - 4..]);
+            }
+            8..=16 => {
+                dst[..8].copy_from_slice(&part[..8]);
+                dst[n - 8..].copy_from_slice(&part[n - 8..]);
+            }
+            _ => dst.copy_from_slice(part),
+        }
+        self.at += n;
     }
 }
 
 /// Space-separated decimal sizes followed by CRLF, formatted on the stack.
 #[derive(Debug, Clone, Copy)]
 struct SizeTail {
-    bytes: [u8; 48],
+    /// Room for ` <20 digits> <20 digits>\r\n`.
+    bytes: [u8; 44],
     len: u8,
 }
 
 impl SizeTail {
-    fn new(sizes: &[usize]) -> Self {
-        debug_assert!(sizes.len() <= 2);
+    /// ` <size>\r\n`, the tail of a MSG line.
+    fn plain(size: usize) -> Self {
         let mut tail = SizeTail {
-            bytes: [0; 48],
+            bytes: [0; 44],
             len: 0,
         };
-        let mut digits = itoa::Buffer::new();
-        for &size in sizes {
-            tail.push(b" ");
-            tail.push(digits.format(size).as_bytes());
-        }
-        tail.push(b"\r\n");
+        tail.push_number(size);
+        tail.push_crlf();
         tail
     }
 
-    fn push(&mut self, part: &[u8]) {
-        let start = usize::from(self.len);
-        self.bytes[start..start + part.len()].copy_from_slice(part);
-        self.len += part.len() as u8;
+    /// ` <header size> <total size>\r\n`, the tail of an HMSG line.
+    fn with_headers(header_len: usize, total_len: usize) -> Self {
+        let mut tail = SizeTail {
+            bytes: [0; 44],
+            len: 0,
+        };
+        tail.push_number(header_len);
+        tail.push_number(total_len);
+        tail.push_crlf();
+        tail
+    }
+
+    fn push_number(&mut self, number: usize) {
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(number).as_bytes();
+        let at = usize::from(self.len);
+        self.bytes[at] = b' ';
+        self.bytes[at + 1..at + 1 + digits.len()].copy_from_slice(digits);
+        self.len += 1 + digits.len() as u8;
+    }
+
+    fn push_crlf(&mut self) {
+        let at = usize::from(self.len);
+        self.bytes[at..at + 2].copy_from_slice(b"\r\n");
+        self.len += 2;
     }
 
     fn as_bytes(&self) -> &[u8] {

@@ -463,6 +463,58 @@ fn fragment() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+proptest! {}
+
+proptest! {
+    /// Whenever the PUB fast path answers, the general parser gives the same answer.
+    #[test]
+    fn the_publish_fast_path_agrees_with_the_general_parser(
+        line in prop::collection::vec(prop_oneof![
+            6 => b'a'..=b'e', 3 => Just(b' '), 1 => Just(b'\t'), 2 => Just(b'\r'), 1 => Just(b'\n'),
+            2 => b'0'..=b'9', 1 => Just(b'!'), 1 => 0u8..0x20u8,
+        ], 0..40),
+        payload_len in 0usize..12,
+        tail in prop_oneof![Just(b"\r\n".to_vec()), Just(b"\n\r".to_vec()), Just(b"\r".to_vec()), Just(Vec::new())],
+        max_control_line in prop_oneof![Just(4096usize), 1usize..24],
+        max_payload in prop_oneof![Just(1usize << 20), 0usize..8],
+    ) {
+        let mut buf = b"PUB ".to_vec();
+        buf.extend_from_slice(&line);
+        buf.extend(std::iter::repeat_n(b'p', payload_len));
+        buf.extend_from_slice(&tail);
+        if let Some(fast) = super::fast_publish::parse(&buf, max_control_line, max_payload) {
+            let mut general = ClientParser::new(max_control_line, max_payload);
+            prop_assert_eq!(Ok(fast), general.parse_args(OpKind::Pub, &buf, 4));
+        }
+    }
+
+    /// The PUB argument splitter finds what the general split finds, or refuses the same lines.
+    #[test]
+    fn publish_args_match_the_general_split(bytes in prop::collection::vec(prop_oneof![
+        6 => b'a'..=b'e', 2 => Just(b' '), 1 => Just(b'\t'), 1 => Just(b'\r'), 1 => b'0'..=b'9',
+    ], 0..24)) {
+        let args = super::Args::split(&bytes);
+        let expected = match args.as_slice() {
+            [subject, size] => Some((*subject, None, *size)),
+            [subject, reply, size] => Some((*subject, Some(*reply), *size)),
+            _ => None,
+        };
+        prop_assert_eq!(super::publish_args(&bytes), expected);
+    }
+
+    /// Ordinary PUBs do take the fast path (so the test above is not vacuous).
+    #[test]
+    fn ordinary_publishes_take_the_fast_path(
+        subject in "[a-z.]{1,12}", reply in proptest::option::of("[A-Z_.]{1,12}"), payload_len in 0usize..64,
+    ) {
+        let reply_part = reply.as_ref().map(|r| format!(" {r}")).unwrap_or_default();
+        let mut buf = format!("PUB {subject}{reply_part} {payload_len}\r\n").into_bytes();
+        buf.extend(std::iter::repeat_n(b'x', payload_len));
+        buf.extend_from_slice(b"\r\n");
+        prop_assert!(super::fast_publish::parse(&buf, 4096, 1 << 20).is_some());
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
