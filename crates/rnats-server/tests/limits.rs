@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use rnats_server::{Authentication, Options, Server};
 use rnats_testkit::{RawConn, Stop};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -238,45 +238,67 @@ async fn unread_pongs_count_against_max_pending() {
 
 #[tokio::test]
 async fn a_lagging_consumer_slows_the_publisher_instead_of_being_cut_off() {
-    // The subscriber reads, just later than the publisher writes: with the fast-producer
-    // stall the publisher waits for it, so it stays connected and gets everything.
+    // The subscriber reads steadily but slower than the publisher writes: with the
+    // fast-producer stall the publisher waits for it, so it stays connected and gets it all.
+    // (A stall holds a publisher to at least 64 KiB per 10 ms; a reader slower than that is
+    // cut off, as by the reference.)
     let options = Options {
-        max_pending: 512 * 1024,
+        max_pending: 4 * 1024 * 1024,
         ..Options::local()
     };
     let server = start(options).await;
-    let subscriber = async_nats::connect(server.client_url())
+    let mut subscriber = TcpStream::connect(server.client_addr())
         .await
         .expect("connects");
-    let mut subscription = subscriber.subscribe("lag").await.expect("subscribe");
-    subscriber.flush().await.expect("flush");
+    const MESSAGES: usize = 4000;
+    const PAYLOAD: usize = 8 * 1024;
+    // Skip the INFO line, then count the messages' bytes.
+    let mut byte = [0u8; 1];
+    let mut line = Vec::new();
+    while !line.ends_with(b"\r\n") {
+        subscriber
+            .read_exact(&mut byte)
+            .await
+            .expect("INFO arrives");
+        line.push(byte[0]);
+    }
+    let expected = MESSAGES * ("MSG lag 1 8192\r\n".len() + PAYLOAD + 2);
+    subscriber
+        .write_all(b"CONNECT {\"verbose\":false}\r\nSUB lag 1\r\n")
+        .await
+        .expect("subscribes");
+    wait_until(|| server.num_subscriptions() == 1).await;
+    let reading = tokio::spawn(async move {
+        let mut buf = vec![0u8; 128 * 1024];
+        let mut total = 0;
+        while total < expected {
+            // At most 128 KiB per 5 ms (25 MB/s): below what the publisher can send.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            match tokio::time::timeout(PATIENCE, subscriber.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+                Ok(Ok(n)) => total += n,
+            }
+        }
+        total
+    });
     let publisher = async_nats::connect(server.client_url())
         .await
         .expect("connects");
-    const MESSAGES: usize = 2000;
-    let payload = bytes::Bytes::from(vec![b'z'; 8 * 1024]);
-    let publishing = tokio::spawn(async move {
-        for _ in 0..MESSAGES {
-            publisher
-                .publish("lag", payload.clone())
-                .await
-                .expect("publish");
-        }
-        publisher.flush().await.expect("flush");
-    });
-    // 16 MiB in all against a 512 KiB max_pending, read with a pause now and then.
-    for i in 0..MESSAGES {
-        if i % 200 == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        if tokio::time::timeout(PATIENCE, subscription.next())
+    let payload = bytes::Bytes::from(vec![b'z'; PAYLOAD]);
+    for _ in 0..MESSAGES {
+        publisher
+            .publish("lag", payload.clone())
             .await
-            .is_err()
-        {
-            panic!("messages stopped at {i}: {:?}", server.stats());
-        }
+            .expect("publish");
     }
-    publishing.await.expect("publisher finished");
+    publisher.flush().await.expect("flush");
+    let received = reading.await.expect("reader finished");
+    assert_eq!(
+        received,
+        expected,
+        "every byte arrived: {:?}",
+        server.stats()
+    );
     assert_eq!(server.stats().slow_consumers, 0);
     assert!(
         server.stats().stalled_clients > 0,

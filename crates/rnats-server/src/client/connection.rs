@@ -168,6 +168,12 @@ impl ClientConnection {
                     if outcome.is_ok() && !self.batch.stalled.is_empty() {
                         self.stall().await;
                     }
+                    // A socket that always has data never makes this task wait, so the
+                    // writers it just woke (queued on this worker) would wait for the whole
+                    // cooperative budget; yielding lets them send this batch before the next.
+                    if outcome.is_ok() && std::mem::take(&mut self.batch.woke_writers) {
+                        tokio::task::yield_now().await;
+                    }
                     outcome
                 }
                 Event::Readable(Err(_)) => Err(CloseReason::ReadError),
@@ -224,7 +230,7 @@ impl ClientConnection {
         reader: &OwnedReadHalf,
         buffer: &mut ReadBuffer,
     ) -> Result<(), CloseReason> {
-        let read = match reader.try_read_buf(buffer.prepare()) {
+        let read = match reader.try_read_buf(&mut buffer.prepare()) {
             Ok(0) => return Err(CloseReason::ClientClosed),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
@@ -537,14 +543,17 @@ impl Default for ReadBuffer {
 
 impl ReadBuffer {
     /// Makes room for the next read and returns the buffer to read into.
-    fn prepare(&mut self) -> &mut BytesMut {
+    /// Makes room for the next read and returns the buffer to read into, limited to the
+    /// read size: a batch never holds more than one read's worth of new messages, which
+    /// bounds what one batch can queue for a consumer before the producer may stall.
+    fn prepare(&mut self) -> bytes::buf::Limit<&mut BytesMut> {
         let wanted = self
             .capacity
             .max(self.needed.saturating_sub(self.bytes.len()));
         if self.bytes.capacity() - self.bytes.len() < wanted {
             self.bytes.reserve(wanted);
         }
-        &mut self.bytes
+        bytes::BufMut::limit(&mut self.bytes, wanted)
     }
 
     fn consume(&mut self, len: usize) {

@@ -27,6 +27,8 @@ pub(super) struct Batch {
     in_bytes: u64,
     out_msgs: u64,
     out_bytes: u64,
+    /// The last batch woke at least one writer.
+    pub(super) woke_writers: bool,
 }
 
 /// Past this many entries the flush list gives its memory back after a batch.
@@ -47,6 +49,7 @@ impl Batch {
 
     /// Wakes every writer that got bytes and adds the batch's counts to the server's.
     pub(super) fn finish(&mut self, stats: &ServerStats) {
+        self.woke_writers |= !self.flush.is_empty();
         for client in self.flush.drain(..) {
             client.flush();
         }

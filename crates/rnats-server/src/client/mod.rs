@@ -21,6 +21,7 @@ pub(crate) mod close;
 pub(crate) mod connection;
 mod delivery;
 mod match_cache;
+mod outbound;
 mod trace;
 pub(crate) mod writer;
 
@@ -34,14 +35,21 @@ use rustc_hash::FxHashMap;
 use tokio::sync::Notify;
 
 pub(crate) use close::CloseReason;
+use outbound::Outbound;
 
 use crate::account::Account;
-use crate::subscription::{Subscription, SubscriptionRef};
 
-/// The smallest allocation an empty outbound buffer starts with.
-const MIN_OUTBOUND_CAPACITY: usize = 512;
-/// The largest allocation an empty outbound buffer starts with; it grows past it on demand.
-const MAX_OUTBOUND_CAPACITY: usize = 64 * 1024;
+/// Unsent bytes past which producers pause for a consumer, when 3/4 of max_pending is more.
+///
+/// The reference pauses only at 3/4 of max_pending (48 MiB by default), so a consumer that
+/// is merely slower makes the server hold tens of MiB per consumer. A couple of MiB keeps
+/// the writer busy for many system calls, so pausing earlier costs no throughput and keeps
+/// memory near what is really in flight.
+const STALL_SOFT_LIMIT: u64 = 2 * 1024 * 1024;
+
+/// Room to make for a protocol line whose length is not known up front.
+const PROTOCOL_LINE_ESTIMATE: usize = 64;
+use crate::subscription::{Subscription, SubscriptionRef};
 
 /// The shared half of a client connection.
 pub(crate) struct ClientHandle {
@@ -61,34 +69,12 @@ pub(crate) struct ClientHandle {
     pub(crate) subscriptions: Mutex<FxHashMap<Box<[u8]>, Arc<Subscription>>>,
     /// Unsent bytes beyond which the client is a slow consumer.
     pub(crate) max_pending: u64,
-    /// Unsent bytes beyond which producers pause briefly after their batch (3/4 of max_pending).
+    /// Unsent bytes beyond which producers pause briefly after their batch.
     stall_threshold: u64,
     /// Wakes producers waiting for this client's pending bytes to fall below the threshold.
     drained: Notify,
     /// `v<version>:<lang>:<name>` from CONNECT, shown in log lines about the client.
     label: Mutex<Option<Box<str>>>,
-}
-
-/// Bytes queued for the client, and what the writer needs to know about them.
-struct Outbound {
-    /// Bytes not yet handed to the writer.
-    buf: BytesMut,
-    /// Bytes the writer is sending right now; they still count against `max_pending`.
-    in_flight: usize,
-    /// A producer has promised to wake the writer at the end of its read batch.
-    flush_scheduled: bool,
-    /// The client negotiated headers; otherwise HMSG is delivered as MSG.
-    headers: bool,
-    /// Set once; no bytes are queued after it.
-    closed: Option<CloseReason>,
-    /// Capacity to allocate when the empty buffer is next written to: the last batch's size.
-    next_capacity: usize,
-    /// A producer waits for the pending bytes to fall below the stall threshold.
-    producer_waiting: bool,
-    /// Messages queued for this client so far (for monitoring).
-    msgs: u64,
-    /// Message bytes queued for this client so far (for monitoring).
-    bytes: u64,
 }
 
 /// What happened to a message offered to a client.
@@ -114,22 +100,12 @@ impl ClientHandle {
             id,
             addr,
             account,
-            outbound: Mutex::new(Outbound {
-                buf: BytesMut::new(),
-                in_flight: 0,
-                flush_scheduled: false,
-                headers: false,
-                closed: None,
-                next_capacity: MIN_OUTBOUND_CAPACITY,
-                producer_waiting: false,
-                msgs: 0,
-                bytes: 0,
-            }),
+            outbound: Mutex::new(Outbound::default()),
             writer_wake: Notify::new(),
             reader_wake: Notify::new(),
             subscriptions: Mutex::new(FxHashMap::default()),
             max_pending,
-            stall_threshold: max_pending / 4 * 3,
+            stall_threshold: (max_pending / 4 * 3).min(STALL_SOFT_LIMIT),
             drained: Notify::new(),
             label: Mutex::new(None),
         }
@@ -141,20 +117,19 @@ impl ClientHandle {
         if out.closed.is_some() {
             return Enqueued::Closed;
         }
-        let len = message.encoded_len(sid, out.headers);
-        let pending = out.buf.len() + out.in_flight + len;
-        if pending as u64 > self.max_pending {
+        let headers = out.headers;
+        let len = message.encoded_len(sid, headers);
+        let pending = out.pending() + len as u64;
+        if pending > self.max_pending {
             out.closed = Some(CloseReason::SlowConsumerPendingBytes);
             drop(out);
             self.wake_both();
             return Enqueued::SlowConsumer;
         }
-        out.reserve(len);
-        let headers = out.headers;
-        message.encode(sid, headers, &mut out.buf);
+        out.append(len, |block| message.encode(sid, headers, block));
         out.msgs += 1;
         out.bytes += (message.payload().len() + message.headers().map_or(0, <[u8]>::len)) as u64;
-        let stalled = pending as u64 > self.stall_threshold;
+        let stalled = pending > self.stall_threshold;
         Enqueued::Queued {
             schedule_flush: out.schedule_flush(),
             stalled,
@@ -171,9 +146,9 @@ impl ClientHandle {
         if out.closed.is_some() {
             return false;
         }
-        out.reserve(0);
-        encode(&mut out.buf);
-        if (out.buf.len() + out.in_flight) as u64 > self.max_pending {
+        // Most protocol lines are short; INFO is longer and simply grows its block.
+        out.append(PROTOCOL_LINE_ESTIMATE, encode);
+        if out.pending() > self.max_pending {
             out.closed = Some(CloseReason::SlowConsumerPendingBytes);
             drop(out);
             self.wake_both();
@@ -270,27 +245,5 @@ impl ClientHandle {
         self.writer_wake.notify_one();
         self.reader_wake.notify_one();
         self.drained.notify_waiters();
-    }
-}
-
-impl Outbound {
-    /// Makes room for `len` more bytes, starting an empty buffer at the last batch's size so
-    /// a busy connection does not regrow it message by message.
-    fn reserve(&mut self, len: usize) {
-        if self.buf.capacity() == 0 {
-            self.buf.reserve(len.max(self.next_capacity));
-        } else {
-            self.buf.reserve(len);
-        }
-    }
-
-    /// Bytes queued or being written.
-    fn pending(&self) -> u64 {
-        (self.buf.len() + self.in_flight) as u64
-    }
-
-    /// Marks that a flush is scheduled; true if nobody had scheduled one yet.
-    fn schedule_flush(&mut self) -> bool {
-        !std::mem::replace(&mut self.flush_scheduled, true)
     }
 }

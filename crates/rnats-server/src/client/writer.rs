@@ -1,33 +1,39 @@
-//! The writer task of a client connection: sends what producers queued, a whole batch per write.
+//! The writer task of a client connection: sends what producers queued.
 //!
-//! Producers append to the outbound buffer and wake the writer once per read batch. The writer
-//! takes the whole buffer, leaving an empty one behind, and writes it while producers keep
-//! appending to the new one: one write call per batch however many messages it holds, and no
-//! lock held during I/O. An idle connection keeps no buffer at all.
+//! Producers append to the outbound blocks and wake the writer once per read batch. The writer
+//! takes every queued block and sends them with `writev`, many blocks per system call and no
+//! lock held during I/O, while producers start new blocks. Each block is freed once it is on
+//! the wire, so memory follows the backlog; an idle connection holds no block.
 
-use std::mem;
+use std::collections::VecDeque;
+use std::io::IoSlice;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 
-use super::{ClientHandle, CloseReason, MAX_OUTBOUND_CAPACITY, MIN_OUTBOUND_CAPACITY};
+use super::{ClientHandle, CloseReason};
 
-/// What the writer found when it looked at the outbound buffer.
+/// Blocks handed to one `writev`: with 64 KiB blocks, up to 4 MiB per system call.
+const MAX_IOVECS: usize = 64;
+
+/// What the writer found when it looked at the outbound queue.
 enum Take {
-    Write(BytesMut),
+    Write,
     Idle,
     Stop,
 }
 
 /// Sends queued bytes until the client is closed; a failed or stalled write closes it.
 pub(crate) async fn run(handle: Arc<ClientHandle>, mut socket: OwnedWriteHalf, deadline: Duration) {
+    let mut blocks = VecDeque::new();
     loop {
-        match handle.take_pending() {
-            Take::Write(chunk) => {
-                if let Err(reason) = write_chunk(&handle, &mut socket, &chunk, deadline).await {
+        match handle.take_pending(&mut blocks) {
+            Take::Write => {
+                if let Err(reason) = write_blocks(&handle, &mut socket, &mut blocks, deadline).await
+                {
                     handle.close(reason);
                     return;
                 }
@@ -40,59 +46,96 @@ pub(crate) async fn run(handle: Arc<ClientHandle>, mut socket: OwnedWriteHalf, d
     let _ = tokio::time::timeout(deadline, socket.shutdown()).await;
 }
 
-/// Writes one chunk; each write call must make progress within `deadline`.
-async fn write_chunk(
+/// Sends every block; each write call must make progress within `deadline`.
+async fn write_blocks(
     handle: &ClientHandle,
     socket: &mut OwnedWriteHalf,
-    chunk: &[u8],
+    blocks: &mut VecDeque<BytesMut>,
     deadline: Duration,
 ) -> Result<(), CloseReason> {
-    let mut written = 0;
-    while written < chunk.len() {
-        match tokio::time::timeout(deadline, socket.write(&chunk[written..])).await {
-            Ok(Ok(0)) | Ok(Err(_)) => return Err(CloseReason::WriteError),
-            Ok(Ok(n)) => {
-                written += n;
-                handle.written(n);
-            }
-            Err(_) => return Err(CloseReason::SlowConsumerWriteDeadline),
+    while !blocks.is_empty() {
+        let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+        let mut count = 0;
+        for (slice, block) in slices.iter_mut().zip(blocks.iter()) {
+            *slice = IoSlice::new(block);
+            count += 1;
         }
+        let written =
+            match tokio::time::timeout(deadline, socket.write_vectored(&slices[..count])).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return Err(CloseReason::WriteError),
+                Ok(Ok(n)) => n,
+                Err(_) => return Err(CloseReason::SlowConsumerWriteDeadline),
+            };
+        consume(blocks, written);
+        handle.sent(written);
     }
     Ok(())
 }
 
+/// Drops the blocks `written` bytes covered and advances into the first one left.
+fn consume(blocks: &mut VecDeque<BytesMut>, mut written: usize) {
+    while written > 0 {
+        let Some(front) = blocks.front_mut() else {
+            return;
+        };
+        if front.len() <= written {
+            written -= front.len();
+            blocks.pop_front();
+        } else {
+            front.advance(written);
+            written = 0;
+        }
+    }
+}
+
 impl ClientHandle {
-    /// Takes everything queued, unless the client is closed and nothing more may be sent.
-    fn take_pending(&self) -> Take {
+    /// Moves everything queued to `blocks`, unless the client is closed and nothing more
+    /// may be sent.
+    fn take_pending(&self, blocks: &mut VecDeque<BytesMut>) -> Take {
         let mut out = self.outbound.lock();
         out.flush_scheduled = false;
         if out.closed.is_some_and(|reason| !reason.flushes_first()) {
             return Take::Stop;
         }
-        if out.buf.is_empty() {
+        if out.take_blocks(blocks) == 0 {
             return if out.closed.is_some() {
                 Take::Stop
             } else {
                 Take::Idle
             };
         }
-        let chunk = mem::take(&mut out.buf);
-        out.in_flight = chunk.len();
-        out.next_capacity = chunk
-            .len()
-            .clamp(MIN_OUTBOUND_CAPACITY, MAX_OUTBOUND_CAPACITY);
-        Take::Write(chunk)
+        Take::Write
     }
 
-    /// `n` more bytes of the chunk in flight are on the wire; producers waiting for the
-    /// client to catch up are woken once it is below the stall threshold.
-    fn written(&self, n: usize) {
+    /// `n` more of the taken bytes are on the wire; producers waiting for the client to
+    /// catch up are woken once it is below the stall threshold.
+    fn sent(&self, n: usize) {
         let mut out = self.outbound.lock();
-        out.in_flight = out.in_flight.saturating_sub(n);
+        out.sent(n);
         if out.producer_waiting && out.pending() <= self.stall_threshold {
             out.producer_waiting = false;
             drop(out);
             self.drained.notify_waiters();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consume_drops_sent_blocks_and_advances_the_partial_one() {
+        let mut blocks: VecDeque<BytesMut> = [&b"abc"[..], b"defg", b"hi"]
+            .iter()
+            .map(|b| BytesMut::from(*b))
+            .collect();
+        consume(&mut blocks, 5);
+        assert_eq!(
+            blocks.iter().map(|b| &b[..]).collect::<Vec<_>>(),
+            vec![&b"fg"[..], b"hi"]
+        );
+        consume(&mut blocks, 4);
+        assert!(blocks.is_empty());
     }
 }
