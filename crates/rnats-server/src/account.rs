@@ -32,10 +32,7 @@ impl Account {
     /// Removes a subscription from the account's Sublist.
     pub(crate) fn remove_subscription(&self, subscription: &std::sync::Arc<Subscription>) {
         let shared = SubscriptionRef(subscription.clone());
-        self.sublist.remove(
-            &subscription.subject,
-            subscription.queue.as_deref(),
-            &shared,
-        );
+        self.sublist
+            .remove(subscription.subject(), subscription.queue(), &shared);
     }
 }

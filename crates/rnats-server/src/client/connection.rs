@@ -21,7 +21,7 @@ use super::match_cache::MatchCache;
 use super::{ClientHandle, CloseReason, trace, writer};
 use crate::options::FIRST_PING_INTERVAL;
 use crate::server::ServerState;
-use crate::subscription::{Subscription, SubscriptionRef};
+use crate::subscription::{BySid, Subscription, SubscriptionRef};
 
 /// A queue group name clients may not use: the reference reserves it for the system.
 const SYSTEM_QUEUE: &[u8] = b"_sys_";
@@ -377,7 +377,7 @@ impl ClientConnection {
             return;
         }
         // A duplicate sid is ignored and the existing subscription kept, as in the reference.
-        if !subscriptions.contains_key(sid) {
+        if !subscriptions.contains(sid) {
             let subscription =
                 Arc::new(Subscription::new(self.handle.clone(), sid, subject, queue));
             let shared = SubscriptionRef(subscription.clone());
@@ -392,7 +392,7 @@ impl ClientConnection {
                 self.send_err(&ServerError::InvalidSubject);
                 return;
             }
-            subscriptions.insert(sid.into(), subscription);
+            subscriptions.insert(BySid(subscription));
         }
         drop(subscriptions);
         if self.options.verbose {
@@ -402,11 +402,11 @@ impl ClientConnection {
 
     fn unsubscribe(&mut self, sid: &[u8], max: Option<u64>) {
         let mut subscriptions = self.handle.subscriptions.lock();
-        if let Some(subscription) = subscriptions.get(sid) {
+        if let Some(BySid(subscription)) = subscriptions.get(sid) {
             match max {
                 Some(max) if max > subscription.delivered() => subscription.set_max(max),
                 _ => {
-                    if let Some(subscription) = subscriptions.remove(sid) {
+                    if let Some(BySid(subscription)) = subscriptions.take(sid) {
                         self.handle.account.remove_subscription(&subscription);
                     }
                 }

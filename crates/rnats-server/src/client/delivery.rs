@@ -146,7 +146,7 @@ impl Router<'_> {
         if claim == Claim::Exhausted {
             return false;
         }
-        let queued = match client.enqueue_message(message, &subscription.sid) {
+        let queued = match client.enqueue_message(message, subscription.sid()) {
             Enqueued::Queued {
                 schedule_flush,
                 stalled,
@@ -161,7 +161,7 @@ impl Router<'_> {
                 let size = message.payload().len() + message.headers().map_or(0, <[u8]>::len);
                 self.batch.out_bytes += size as u64;
                 if trace::enabled() {
-                    trace::delivery(client, message, &subscription.sid, self.max_traced_msg_len);
+                    trace::delivery(client, message, subscription.sid(), self.max_traced_msg_len);
                 }
                 true
             }

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use parking_lot::Mutex;
 use rnats_proto::Delivery;
-use rustc_hash::FxHashMap;
+use rustc_hash::FxHashSet;
 use tokio::sync::Notify;
 
 pub(crate) use close::CloseReason;
@@ -49,7 +49,7 @@ const STALL_SOFT_LIMIT: u64 = 2 * 1024 * 1024;
 
 /// Room to make for a protocol line whose length is not known up front.
 const PROTOCOL_LINE_ESTIMATE: usize = 64;
-use crate::subscription::{Subscription, SubscriptionRef};
+use crate::subscription::{BySid, SubscriptionRef};
 
 /// The shared half of a client connection.
 pub(crate) struct ClientHandle {
@@ -66,7 +66,7 @@ pub(crate) struct ClientHandle {
     reader_wake: Notify,
     /// The client's subscriptions by sid. Locked by the reader for SUB/UNSUB and by a
     /// publisher that delivers the last message of an auto-unsubscribing subscription.
-    pub(crate) subscriptions: Mutex<FxHashMap<Box<[u8]>, Arc<Subscription>>>,
+    pub(crate) subscriptions: Mutex<FxHashSet<BySid>>,
     /// Unsent bytes beyond which the client is a slow consumer.
     pub(crate) max_pending: u64,
     /// Unsent bytes beyond which producers pause briefly after their batch.
@@ -103,7 +103,7 @@ impl ClientHandle {
             outbound: Mutex::new(Outbound::default()),
             writer_wake: Notify::new(),
             reader_wake: Notify::new(),
-            subscriptions: Mutex::new(FxHashMap::default()),
+            subscriptions: Mutex::new(FxHashSet::default()),
             max_pending,
             stall_threshold: (max_pending / 4 * 3).min(STALL_SOFT_LIMIT),
             drained: Notify::new(),
@@ -192,6 +192,13 @@ impl ClientHandle {
         self.reader_wake.notified().await;
     }
 
+    /// A handle on no connection, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Self {
+        let account = Arc::new(Account::new(crate::account::GLOBAL_ACCOUNT, true));
+        ClientHandle::new(0, SocketAddr::from(([127, 0, 0, 1], 0)), account, 1 << 20)
+    }
+
     /// Names the client in log lines from its CONNECT, as `v<version>:<lang>:<name>`.
     pub(crate) fn set_label(&self, version: &str, lang: &str, name: &str) {
         let label = (!(version.is_empty() && lang.is_empty() && name.is_empty()))
@@ -207,9 +214,9 @@ impl ClientHandle {
     /// Removes one of this client's subscriptions, if it is still there.
     pub(crate) fn remove_subscription(&self, subscription: &SubscriptionRef) {
         let mut subscriptions = self.subscriptions.lock();
-        let current = subscriptions.get(&subscription.sid);
-        if current.is_some_and(|current| Arc::ptr_eq(current, &subscription.0)) {
-            subscriptions.remove(&subscription.sid);
+        let current = subscriptions.get(subscription.sid());
+        if current.is_some_and(|current| Arc::ptr_eq(&current.0, &subscription.0)) {
+            subscriptions.remove(subscription.sid());
         }
         drop(subscriptions);
         self.account.remove_subscription(&subscription.0);
@@ -218,7 +225,7 @@ impl ClientHandle {
     /// Removes every subscription of the client: it is going away.
     pub(crate) fn remove_all_subscriptions(&self) {
         let subscriptions = std::mem::take(&mut *self.subscriptions.lock());
-        for subscription in subscriptions.values() {
+        for BySid(subscription) in &subscriptions {
             self.account.remove_subscription(subscription);
         }
     }
