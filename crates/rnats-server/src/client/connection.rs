@@ -18,6 +18,7 @@ use tokio::time::Instant as TokioInstant;
 
 use super::delivery::Batch;
 use super::match_cache::MatchCache;
+use super::read_buffer::ReadBuffer;
 use super::{ClientHandle, CloseReason, trace, writer};
 use crate::options::FIRST_PING_INTERVAL;
 use crate::server::ServerState;
@@ -163,19 +164,7 @@ impl ClientConnection {
                 ready = reader.readable() => Event::Readable(ready),
             };
             let outcome = match event {
-                Event::Readable(Ok(())) => {
-                    let outcome = self.read_batch(&reader, &mut buffer);
-                    if outcome.is_ok() && !self.batch.stalled.is_empty() {
-                        self.stall().await;
-                    }
-                    // A socket that always has data never makes this task wait, so the
-                    // writers it just woke (queued on this worker) would wait for the whole
-                    // cooperative budget; yielding lets them send this batch before the next.
-                    if outcome.is_ok() && std::mem::take(&mut self.batch.woke_writers) {
-                        tokio::task::yield_now().await;
-                    }
-                    outcome
-                }
+                Event::Readable(Ok(())) => self.on_readable(&reader, &mut buffer).await,
                 Event::Readable(Err(_)) => Err(CloseReason::ReadError),
                 Event::PingTimer => {
                     let next = self.on_ping_timer();
@@ -199,6 +188,25 @@ impl ClientConnection {
                 return reason;
             }
         }
+    }
+
+    /// One read batch, then the pauses it calls for: a stall for consumers it outruns, and a
+    /// yield so the writers it woke send this batch before the next read.
+    async fn on_readable(
+        &mut self,
+        reader: &OwnedReadHalf,
+        buffer: &mut ReadBuffer,
+    ) -> Result<(), CloseReason> {
+        self.read_batch(reader, buffer)?;
+        if !self.batch.stalled.is_empty() {
+            self.stall().await;
+        }
+        // A socket that always has data never makes this task wait, so the writers it just
+        // woke (queued on this worker) would wait for its whole cooperative budget.
+        if std::mem::take(&mut self.batch.woke_writers) {
+            tokio::task::yield_now().await;
+        }
+        Ok(())
     }
 
     /// Gives consumers this client outruns a moment to catch up before it reads more (the
@@ -515,70 +523,4 @@ fn first_ping_delay(interval: Duration) -> Duration {
     let base = interval.min(FIRST_PING_INTERVAL);
     // Up to a fifth less, so connections accepted together do not ping together.
     base - base.mul_f64(fastrand::f64() * 0.2)
-}
-
-/// The connection's read buffer: sized to the traffic, and released when the client idles.
-struct ReadBuffer {
-    bytes: BytesMut,
-    /// Capacity to read into next; doubles after full reads and halves after short ones.
-    capacity: usize,
-    short_reads: u8,
-    /// Length that completes a partially received operation (a payload), if known.
-    needed: usize,
-}
-
-const MIN_READ: usize = 512;
-const MAX_READ: usize = 64 * 1024;
-
-impl Default for ReadBuffer {
-    fn default() -> Self {
-        ReadBuffer {
-            bytes: BytesMut::new(),
-            capacity: MIN_READ,
-            short_reads: 0,
-            needed: 0,
-        }
-    }
-}
-
-impl ReadBuffer {
-    /// Makes room for the next read and returns the buffer to read into.
-    /// Makes room for the next read and returns the buffer to read into, limited to the
-    /// read size: a batch never holds more than one read's worth of new messages, which
-    /// bounds what one batch can queue for a consumer before the producer may stall.
-    fn prepare(&mut self) -> bytes::buf::Limit<&mut BytesMut> {
-        let wanted = self
-            .capacity
-            .max(self.needed.saturating_sub(self.bytes.len()));
-        if self.bytes.capacity() - self.bytes.len() < wanted {
-            self.bytes.reserve(wanted);
-        }
-        bytes::BufMut::limit(&mut self.bytes, wanted)
-    }
-
-    fn consume(&mut self, len: usize) {
-        // advance, not split_to: splitting would turn the buffer into shared storage.
-        bytes::Buf::advance(&mut self.bytes, len);
-        if self.bytes.is_empty() {
-            self.needed = 0;
-        }
-    }
-
-    /// Adapts the read size to the last read, and frees the buffer when the client idles.
-    fn after_read(&mut self, read: usize) {
-        if read >= self.capacity {
-            self.capacity = (self.capacity * 2).min(MAX_READ);
-            self.short_reads = 0;
-        } else if read < self.capacity / 2 {
-            self.short_reads = self.short_reads.saturating_add(1);
-            if self.short_reads >= 2 {
-                self.capacity = (self.capacity / 2).max(MIN_READ);
-                self.short_reads = 0;
-            }
-        }
-        // A short read drained the socket: the client is quiet for now, keep no memory.
-        if self.bytes.is_empty() && read < self.capacity {
-            self.bytes = BytesMut::new();
-        }
-    }
 }

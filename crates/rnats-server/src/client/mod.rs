@@ -22,6 +22,7 @@ pub(crate) mod connection;
 mod delivery;
 mod match_cache;
 mod outbound;
+mod read_buffer;
 mod trace;
 pub(crate) mod writer;
 
