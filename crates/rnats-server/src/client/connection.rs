@@ -8,12 +8,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::BufMut;
 use bytes::BytesMut;
 use rnats_proto::encode::{OK, PING, PONG, encode_err};
 use rnats_proto::{ClientOp, ClientParser, ConnectOptions, ParseError, Parsed, ServerError};
 use rnats_subject::is_valid_literal_subject;
+use tokio::io::Interest;
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::Instant as TokioInstant;
 
 use super::delivery::Batch;
@@ -42,17 +43,18 @@ pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: Soc
         account,
         server.options.max_pending,
     ));
-    let (reader, socket_writer) = stream.into_split();
+    // Shared, not split: the reader needs `try_io` (only on `TcpStream`) to clear readiness.
+    let stream = Arc::new(stream);
     handle.enqueue_protocol(|buf| server.client_info(id, addr).encode(buf));
     let deadline = server.options.write_deadline;
     let mut writer = server
         .tasks
-        .spawn(writer::run(handle.clone(), socket_writer, deadline));
+        .spawn(writer::run(handle.clone(), stream.clone(), deadline));
     client_log!(debug, handle, "Client connection created");
     let registered = server.register(&handle);
     let reason = if registered {
         ClientConnection::new(server.clone(), handle.clone())
-            .run(reader)
+            .run(&stream)
             .await
     } else {
         client_log!(error, handle, "maximum connections exceeded");
@@ -146,7 +148,7 @@ impl ClientConnection {
     }
 
     /// Reads and handles input until the connection must close, and says why.
-    async fn run(mut self, reader: OwnedReadHalf) -> CloseReason {
+    async fn run(mut self, reader: &TcpStream) -> CloseReason {
         let mut buffer = ReadBuffer::default();
         let ping_timer = tokio::time::sleep(first_ping_delay(self.server.options.ping_interval));
         let auth_timer = tokio::time::sleep(self.server.options.auth_timeout);
@@ -164,7 +166,7 @@ impl ClientConnection {
                 ready = reader.readable() => Event::Readable(ready),
             };
             let outcome = match event {
-                Event::Readable(Ok(())) => self.on_readable(&reader, &mut buffer).await,
+                Event::Readable(Ok(())) => self.on_readable(reader, &mut buffer).await,
                 Event::Readable(Err(_)) => Err(CloseReason::ReadError),
                 Event::PingTimer => {
                     let next = self.on_ping_timer();
@@ -194,7 +196,7 @@ impl ClientConnection {
     /// yield so the writers it woke send this batch before the next read.
     async fn on_readable(
         &mut self,
-        reader: &OwnedReadHalf,
+        reader: &TcpStream,
         buffer: &mut ReadBuffer,
     ) -> Result<(), CloseReason> {
         self.read_batch(reader, buffer)?;
@@ -235,15 +237,28 @@ impl ClientConnection {
     /// One read and everything it completes; errors name the close reason.
     fn read_batch(
         &mut self,
-        reader: &OwnedReadHalf,
+        reader: &TcpStream,
         buffer: &mut ReadBuffer,
     ) -> Result<(), CloseReason> {
-        let read = match reader.try_read_buf(&mut buffer.prepare()) {
-            Ok(0) => return Err(CloseReason::ClientClosed),
-            Ok(n) => n,
+        let mut read = 0;
+        let result = reader.try_io(Interest::READABLE, || {
+            let mut space = buffer.prepare();
+            let room = space.remaining_mut();
+            read = reader.try_read_buf(&mut space)?;
+            // A read that did not fill the space drained the socket. Saying so (WouldBlock)
+            // makes tokio clear the readiness, so the next wait blocks instead of returning
+            // at once for a read that would only find nothing: one system call less per read.
+            if read > 0 && read < room {
+                return Err(std::io::ErrorKind::WouldBlock.into());
+            }
+            Ok(())
+        });
+        match result {
+            _ if read > 0 => {}
+            Ok(()) => return Err(CloseReason::ClientClosed),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
             Err(_) => return Err(CloseReason::ReadError),
-        };
+        }
         self.last_in = Instant::now();
         let result = self.process(buffer);
         buffer.after_read(read);

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
 
 use super::{ClientHandle, CloseReason};
 
@@ -27,29 +26,29 @@ enum Take {
 }
 
 /// Sends queued bytes until the client is closed; a failed or stalled write closes it.
-pub(crate) async fn run(handle: Arc<ClientHandle>, mut socket: OwnedWriteHalf, deadline: Duration) {
+///
+/// The socket closes when the reader and the writer have both dropped it, after the last
+/// bytes were sent.
+pub(crate) async fn run(handle: Arc<ClientHandle>, socket: Arc<TcpStream>, deadline: Duration) {
     let mut blocks = VecDeque::new();
     loop {
         match handle.take_pending(&mut blocks) {
             Take::Write => {
-                if let Err(reason) = write_blocks(&handle, &mut socket, &mut blocks, deadline).await
-                {
+                if let Err(reason) = write_blocks(&handle, &socket, &mut blocks, deadline).await {
                     handle.close(reason);
                     return;
                 }
             }
             Take::Idle => handle.writer_wake.notified().await,
-            Take::Stop => break,
+            Take::Stop => return,
         }
     }
-    // Best effort: the peer learns the connection is over with a FIN after the last bytes.
-    let _ = tokio::time::timeout(deadline, socket.shutdown()).await;
 }
 
 /// Sends every block; each write call must make progress within `deadline`.
 async fn write_blocks(
     handle: &ClientHandle,
-    socket: &mut OwnedWriteHalf,
+    socket: &TcpStream,
     blocks: &mut VecDeque<BytesMut>,
     deadline: Duration,
 ) -> Result<(), CloseReason> {
@@ -61,7 +60,7 @@ async fn write_blocks(
             count += 1;
         }
         let written =
-            match tokio::time::timeout(deadline, socket.write_vectored(&slices[..count])).await {
+            match tokio::time::timeout(deadline, write_some(socket, &slices[..count])).await {
                 Ok(Ok(0)) | Ok(Err(_)) => return Err(CloseReason::WriteError),
                 Ok(Ok(n)) => n,
                 Err(_) => return Err(CloseReason::SlowConsumerWriteDeadline),
@@ -70,6 +69,17 @@ async fn write_blocks(
         handle.sent(written);
     }
     Ok(())
+}
+
+/// Writes as much of `slices` as the socket takes, waiting until it takes something.
+async fn write_some(socket: &TcpStream, slices: &[IoSlice<'_>]) -> std::io::Result<usize> {
+    loop {
+        socket.writable().await?;
+        match socket.try_write_vectored(slices) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            result => return result,
+        }
+    }
 }
 
 /// Drops the blocks `written` bytes covered and advances into the first one left.
