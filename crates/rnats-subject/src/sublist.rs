@@ -10,6 +10,7 @@ use crate::token::with_tokens;
 use crate::validate::is_valid_subject;
 
 mod cache;
+mod key;
 mod literals;
 mod node;
 mod trie;

@@ -90,10 +90,10 @@ impl<T> Level<T> {
         let (prefix, last) = split_last(subject);
         let mut level = self;
         for tok in prefix.into_iter().flat_map(Tokens::new) {
-            let Some(node) = level.child_or_insert(tok) else {
+            let Some(next) = level.child_or_insert(tok).and_then(Node::next_or_insert) else {
                 return false;
             };
-            level = node.next.get_or_insert_with(Box::default);
+            level = next;
         }
         let Some(node) = level.child_or_insert(last) else {
             return false;
@@ -107,7 +107,7 @@ impl<T> Level<T> {
         let (prefix, last) = split_last(subject);
         let mut level = self;
         for tok in prefix.into_iter().flat_map(Tokens::new) {
-            level = level.child_mut(tok)?.next.as_deref_mut()?;
+            level = level.child_mut(tok)?.next_mut()?;
         }
         level.child_mut(last)
     }
@@ -139,7 +139,7 @@ impl<T> Level<T> {
             let Some(node) = level.child(tok) else { return };
             let is_last = toks.peek().is_none();
             let empty_chain = !node.has_subs()
-                && match node.next.as_deref() {
+                && match node.next() {
                     None => is_last,
                     Some(next) => !is_last && next.child_count() == 1,
                 };
@@ -148,7 +148,7 @@ impl<T> Level<T> {
             } else if cut.is_none() {
                 cut = Some(depth);
             }
-            match node.next.as_deref() {
+            match node.next() {
                 Some(next) => level = next,
                 None => break,
             }
@@ -165,11 +165,11 @@ impl<T> Level<T> {
             };
             // A level left without children goes too: its node still holds
             // subscriptions (else the cut would be higher) and keeps no `next`.
-            if depth + 1 == cut && node.next.as_deref().is_some_and(|n| n.child_count() == 1) {
-                node.next = None;
+            if depth + 1 == cut && node.next().is_some_and(|n| n.child_count() == 1) {
+                drop(node.take_next());
                 return;
             }
-            match node.next.as_deref_mut() {
+            match node.next_mut() {
                 Some(next) => level = next,
                 None => return,
             }
@@ -196,7 +196,7 @@ impl<T> Level<T> {
                 if let Some(star) = &level.star {
                     if is_last {
                         star.add_to(out);
-                    } else if let Some(next) = &star.next {
+                    } else if let Some(next) = star.next() {
                         pending.push((next, i + 1));
                     }
                 }
@@ -209,7 +209,7 @@ impl<T> Level<T> {
                     node.add_to(out);
                     break;
                 }
-                match &node.next {
+                match node.next() {
                     Some(next) => {
                         level = next;
                         i += 1;
@@ -226,7 +226,7 @@ impl<T> Level<T> {
         while let Some(level) = stack.pop() {
             for node in level.children() {
                 node.items().for_each(&mut f);
-                if let Some(next) = &node.next {
+                if let Some(next) = node.next() {
                     stack.push(next);
                 }
             }
@@ -242,7 +242,7 @@ impl<T> Level<T> {
             levels += 1;
             for node in level.children() {
                 nodes += 1;
-                if let Some(next) = &node.next {
+                if let Some(next) = node.next() {
                     stack.push(next);
                 }
             }
@@ -273,6 +273,6 @@ impl<T> Level<T> {
             .values_mut()
             .chain(self.star.as_deref_mut())
             .chain(self.full.as_deref_mut());
-        into.extend(nodes.filter_map(|node| node.next.take().map(|next| *next)));
+        into.extend(nodes.filter_map(|node| node.take_next().map(|next| *next)));
     }
 }
