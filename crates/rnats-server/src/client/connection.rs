@@ -199,13 +199,15 @@ impl ClientConnection {
         reader: &TcpStream,
         buffer: &mut ReadBuffer,
     ) -> Result<(), CloseReason> {
-        self.read_batch(reader, buffer)?;
+        let drained = self.read_batch(reader, buffer)?;
         if !self.batch.stalled.is_empty() {
             self.stall().await;
         }
         // A socket that always has data never makes this task wait, so the writers it just
-        // woke (queued on this worker) would wait for its whole cooperative budget.
-        if std::mem::take(&mut self.batch.woke_writers) {
+        // woke (queued on this worker) would wait for its whole cooperative budget: yield.
+        // After a short read the socket is drained and the next wait gives way by itself; a
+        // yield would only make tokio wake another worker to steal this task.
+        if std::mem::take(&mut self.batch.woke_writers) && !drained {
             tokio::task::yield_now().await;
         }
         Ok(())
@@ -234,13 +236,15 @@ impl ClientConnection {
         self.batch.stalled = stalled;
     }
 
-    /// One read and everything it completes; errors name the close reason.
+    /// One read and everything it completes; says whether the read drained the socket, or
+    /// names the close reason.
     fn read_batch(
         &mut self,
         reader: &TcpStream,
         buffer: &mut ReadBuffer,
-    ) -> Result<(), CloseReason> {
+    ) -> Result<bool, CloseReason> {
         let mut read = 0;
+        let mut drained = false;
         let result = reader.try_io(Interest::READABLE, || {
             let mut space = buffer.prepare();
             let room = space.remaining_mut();
@@ -248,7 +252,8 @@ impl ClientConnection {
             // A read that did not fill the space drained the socket. Saying so (WouldBlock)
             // makes tokio clear the readiness, so the next wait blocks instead of returning
             // at once for a read that would only find nothing: one system call less per read.
-            if read > 0 && read < room {
+            drained = read < room;
+            if read > 0 && drained {
                 return Err(std::io::ErrorKind::WouldBlock.into());
             }
             Ok(())
@@ -256,14 +261,14 @@ impl ClientConnection {
         match result {
             _ if read > 0 => {}
             Ok(()) => return Err(CloseReason::ClientClosed),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(true),
             Err(_) => return Err(CloseReason::ReadError),
         }
         self.last_in = Instant::now();
         let result = self.process(buffer);
         buffer.after_read(read);
         self.flush_batch();
-        result
+        result.map(|()| drained)
     }
 
     /// Handles every complete operation at the front of the buffer and consumes it.

@@ -59,25 +59,44 @@ async fn write_blocks(
             *slice = IoSlice::new(block);
             count += 1;
         }
-        let written =
-            match tokio::time::timeout(deadline, write_some(socket, &slices[..count])).await {
-                Ok(Ok(0)) | Ok(Err(_)) => return Err(CloseReason::WriteError),
-                Ok(Ok(n)) => n,
-                Err(_) => return Err(CloseReason::SlowConsumerWriteDeadline),
-            };
+        let written = match write_some(socket, &slices[..count], deadline).await {
+            Ok(0) | Err(WriteFailure::Io) => return Err(CloseReason::WriteError),
+            Ok(n) => n,
+            Err(WriteFailure::Deadline) => return Err(CloseReason::SlowConsumerWriteDeadline),
+        };
         consume(blocks, written);
         handle.sent(written);
     }
     Ok(())
 }
 
-/// Writes as much of `slices` as the socket takes, waiting until it takes something.
-async fn write_some(socket: &TcpStream, slices: &[IoSlice<'_>]) -> std::io::Result<usize> {
+/// Why a write did not happen.
+enum WriteFailure {
+    Io,
+    Deadline,
+}
+
+/// Writes as much of `slices` as the socket takes.
+///
+/// The write is tried at once; only a socket that takes nothing is waited for, and only that
+/// wait is bounded by `deadline`. A timer per write would cost a timer registration, and
+/// often a wakeup of the runtime thread sleeping in epoll to re-arm its timeout.
+async fn write_some(
+    socket: &TcpStream,
+    slices: &[IoSlice<'_>],
+    deadline: Duration,
+) -> Result<usize, WriteFailure> {
     loop {
-        socket.writable().await?;
         match socket.try_write_vectored(slices) {
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-            result => return result,
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                match tokio::time::timeout(deadline, socket.writable()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return Err(WriteFailure::Io),
+                    Err(_) => return Err(WriteFailure::Deadline),
+                }
+            }
+            Err(_) => return Err(WriteFailure::Io),
         }
     }
 }
