@@ -32,6 +32,16 @@ impl Authentication {
     }
 }
 
+impl Authentication {
+    /// The user a client authenticated as, for monitoring (`authorized_user`).
+    pub(crate) fn user_of(&self, _connect: &ConnectOptions) -> Option<String> {
+        match self {
+            Authentication::UserPassword { user, .. } => Some(user.clone()),
+            Authentication::None | Authentication::Token(_) => None,
+        }
+    }
+}
+
 fn secret_eq(given: &str, expected: &str) -> bool {
     bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }

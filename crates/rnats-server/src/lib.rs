@@ -12,6 +12,7 @@
 mod account;
 mod auth;
 mod client;
+mod lame_duck;
 mod listener;
 mod options;
 mod process_files;
@@ -21,9 +22,10 @@ mod subscription;
 
 pub use options::{Authentication, Options};
 pub use options::{
-    DEFAULT_AUTH_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONTROL_LINE, DEFAULT_MAX_PAYLOAD,
-    DEFAULT_MAX_PENDING, DEFAULT_PING_INTERVAL, DEFAULT_PING_MAX, DEFAULT_PORT,
-    DEFAULT_WRITE_DEADLINE,
+    DEFAULT_AUTH_TIMEOUT, DEFAULT_LAME_DUCK_DURATION, DEFAULT_LAME_DUCK_GRACE_PERIOD,
+    DEFAULT_MAX_CLOSED_CLIENTS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONTROL_LINE,
+    DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING, DEFAULT_PING_INTERVAL, DEFAULT_PING_MAX,
+    DEFAULT_PORT, DEFAULT_WRITE_DEADLINE,
 };
-pub use server::{COMPATIBLE_VERSION, Server, StartError};
+pub use server::{COMPATIBLE_VERSION, Server, ServerHandle, StartError};
 pub use stats::StatsSnapshot;

@@ -14,10 +14,16 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// Accepts clients until the server shuts down, one task per connection.
 pub(crate) async fn accept_loop(server: Arc<ServerState>, listener: TcpListener) {
+    accept_until_stopped(&server, listener).await;
+    // The listener was dropped on return: new connections are refused from here on.
+    server.listener_closed.cancel();
+}
+
+async fn accept_until_stopped(server: &Arc<ServerState>, listener: TcpListener) {
     let mut backoff = ACCEPT_BACKOFF_MIN;
     loop {
         let accepted = tokio::select! {
-            () = server.shutdown.cancelled() => return,
+            () = server.accepting.cancelled() => return,
             accepted = listener.accept() => accepted,
         };
         match accepted {
@@ -35,7 +41,7 @@ pub(crate) async fn accept_loop(server: Arc<ServerState>, listener: TcpListener)
                     backoff.as_millis()
                 );
                 tokio::select! {
-                    () = server.shutdown.cancelled() => return,
+                    () = server.accepting.cancelled() => return,
                     () = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);

@@ -21,6 +21,12 @@ pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(120);
 pub const DEFAULT_PING_MAX: u32 = 2;
 /// The default authentication timeout.
 pub const DEFAULT_AUTH_TIMEOUT: Duration = Duration::from_secs(2);
+/// The default `max_closed_clients`: closed connections kept for `/connz?state=closed`.
+pub const DEFAULT_MAX_CLOSED_CLIENTS: usize = 10_000;
+/// The default `lame_duck_duration`: the time lame duck mode spreads client closes over.
+pub const DEFAULT_LAME_DUCK_DURATION: Duration = Duration::from_secs(120);
+/// The default `lame_duck_grace_period`: the wait before lame duck mode closes anyone.
+pub const DEFAULT_LAME_DUCK_GRACE_PERIOD: Duration = Duration::from_secs(10);
 /// The first PING goes out sooner than `ping_interval`, so dead peers are found early.
 pub const FIRST_PING_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -64,6 +70,18 @@ pub struct Options {
     pub auth_timeout: Duration,
     /// Longest payload shown by protocol tracing; 0 shows all of it.
     pub max_traced_msg_len: usize,
+    /// In lame duck mode, the time over which clients are closed (grace period included).
+    pub lame_duck_duration: Duration,
+    /// In lame duck mode, the wait before the first client is closed.
+    pub lame_duck_grace_period: Duration,
+    /// Closed connections remembered for monitoring.
+    pub max_closed_clients: usize,
+    /// Address of the monitoring HTTP listener (the reference defaults it to `host`).
+    pub http_host: Option<String>,
+    /// Port of the monitoring HTTP listener; `None` is off, 0 picks a free port.
+    pub http_port: Option<u16>,
+    /// Prefix for every monitoring path, e.g. `/nats`.
+    pub http_base_path: String,
     /// Write the process id to this file at start.
     pub pid_file: Option<PathBuf>,
     /// Write `<executable>_<pid>.ports` with the client URLs into this directory while running.
@@ -91,6 +109,12 @@ impl Default for Options {
             auth: Authentication::None,
             auth_timeout: DEFAULT_AUTH_TIMEOUT,
             max_traced_msg_len: 0,
+            lame_duck_duration: DEFAULT_LAME_DUCK_DURATION,
+            lame_duck_grace_period: DEFAULT_LAME_DUCK_GRACE_PERIOD,
+            max_closed_clients: DEFAULT_MAX_CLOSED_CLIENTS,
+            http_host: None,
+            http_port: None,
+            http_base_path: String::new(),
             pid_file: None,
             ports_file_dir: None,
         }

@@ -1,9 +1,11 @@
 //! The server: its shared state, and the embedding API around it.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use parking_lot::Mutex;
 use rnats_proto::ServerInfo;
@@ -14,6 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::account::{Account, GLOBAL_ACCOUNT};
 use crate::client::ClientHandle;
+use crate::client::info::ConnectionSnapshot;
 use crate::listener;
 use crate::options::Options;
 use crate::process_files;
@@ -125,6 +128,18 @@ impl Server {
         })
     }
 
+    /// A handle other tasks can use to act on the server while something else owns it.
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            state: self.state.clone(),
+        }
+    }
+
+    /// The state every task of this server shares.
+    pub(crate) fn state(&self) -> &Arc<ServerState> {
+        &self.state
+    }
+
     /// The address the client listener is bound to.
     pub fn client_addr(&self) -> SocketAddr {
         self.client_addr
@@ -161,7 +176,7 @@ impl Server {
 
     /// Client connections open now.
     pub fn num_connections(&self) -> usize {
-        self.state.clients.lock().len()
+        self.state.connection_count()
     }
 
     /// Subscriptions held now, across all clients.
@@ -179,6 +194,20 @@ impl Server {
             let _ = std::fs::remove_file(path);
         }
         tracing::info!("Server Exiting..");
+    }
+}
+
+/// A cheap, cloneable handle on a running server (for signal handlers, for instance).
+#[derive(Clone)]
+pub struct ServerHandle {
+    state: Arc<ServerState>,
+}
+
+impl ServerHandle {
+    /// Asks the server to shut down; `Server::shutdown` (or a lame duck mode in progress)
+    /// completes it.
+    pub fn stop(&self) {
+        self.state.shutdown.cancel();
     }
 }
 
@@ -215,10 +244,22 @@ pub(crate) struct ServerState {
     info: ServerInfo,
     pub(crate) global_account: Arc<Account>,
     clients: Mutex<FxHashMap<u64, Arc<ClientHandle>>>,
+    /// The last `max_closed_clients` closed connections, oldest first.
+    closed: Mutex<VecDeque<ConnectionSnapshot>>,
     next_client_id: AtomicU64,
+    /// When the server started.
+    #[expect(
+        dead_code,
+        reason = "read by the monitoring endpoints, which land next"
+    )]
+    pub(crate) started: SystemTime,
     pub(crate) stats: ServerStats,
     /// Cancelled when the server shuts down.
     pub(crate) shutdown: CancellationToken,
+    /// Cancelled when the server stops accepting clients: at shutdown, or in lame duck mode.
+    pub(crate) accepting: CancellationToken,
+    /// Cancelled once the client listener is closed, after `accepting` was cancelled.
+    pub(crate) listener_closed: CancellationToken,
     /// Every task of the server, so shutdown can wait for them.
     pub(crate) tasks: TaskTracker,
 }
@@ -244,6 +285,7 @@ impl ServerState {
             max_payload: i32::try_from(options.max_payload).unwrap_or(i32::MAX),
             ..ServerInfo::default()
         };
+        let shutdown = CancellationToken::new();
         ServerState {
             global_account: Arc::new(Account::new(GLOBAL_ACCOUNT, !options.no_sublist_cache)),
             options,
@@ -251,9 +293,13 @@ impl ServerState {
             server_name,
             info,
             clients: Mutex::new(FxHashMap::default()),
+            closed: Mutex::new(VecDeque::new()),
             next_client_id: AtomicU64::new(1),
+            started: SystemTime::now(),
             stats: ServerStats::default(),
-            shutdown: CancellationToken::new(),
+            accepting: shutdown.child_token(),
+            listener_closed: CancellationToken::new(),
+            shutdown,
             tasks: TaskTracker::new(),
         }
     }
@@ -283,8 +329,51 @@ impl ServerState {
         true
     }
 
-    /// Forgets a closed client.
-    pub(crate) fn deregister(&self, client: &ClientHandle) {
+    /// Forgets a closed client, keeping its last snapshot for monitoring.
+    pub(crate) fn deregister(&self, client: &ClientHandle, last: ConnectionSnapshot) {
         self.clients.lock().remove(&client.id);
+        let limit = self.options.max_closed_clients;
+        if limit == 0 {
+            return;
+        }
+        let mut closed = self.closed.lock();
+        while closed.len() >= limit {
+            closed.pop_front();
+        }
+        closed.push_back(last);
+    }
+
+    #[expect(
+        dead_code,
+        reason = "read by the monitoring endpoints, which land next"
+    )]
+    /// Snapshots of the open connections, by connection id.
+    pub(crate) fn open_connections(&self, with_subscriptions: bool) -> Vec<ConnectionSnapshot> {
+        let clients: Vec<Arc<ClientHandle>> = self.clients.lock().values().cloned().collect();
+        let mut snapshots: Vec<_> = clients
+            .iter()
+            .map(|c| c.snapshot(with_subscriptions))
+            .collect();
+        snapshots.sort_by_key(|s| s.cid);
+        snapshots
+    }
+
+    #[expect(
+        dead_code,
+        reason = "read by the monitoring endpoints, which land next"
+    )]
+    /// Snapshots of the connections closed most recently, oldest first.
+    pub(crate) fn closed_connections(&self) -> Vec<ConnectionSnapshot> {
+        self.closed.lock().iter().cloned().collect()
+    }
+
+    /// The open clients, in no particular order.
+    pub(crate) fn client_handles(&self) -> Vec<Arc<ClientHandle>> {
+        self.clients.lock().values().cloned().collect()
+    }
+
+    /// The number of connections open now.
+    pub(crate) fn connection_count(&self) -> usize {
+        self.clients.lock().len()
     }
 }

@@ -95,6 +95,24 @@ impl Subscription {
         self.delivered.load(Ordering::Relaxed)
     }
 
+    /// The subscription as monitoring reports it.
+    pub(crate) fn snapshot(
+        &self,
+        cid: u64,
+        account: &str,
+    ) -> crate::client::info::SubscriptionSnapshot {
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        crate::client::info::SubscriptionSnapshot {
+            subject: text(self.subject()),
+            queue: self.queue().map(text),
+            sid: text(self.sid()),
+            msgs: self.delivered(),
+            max: self.max.load(Ordering::Relaxed),
+            cid,
+            account: account.to_owned(),
+        }
+    }
+
     /// Sets the total number of messages after which the subscription ends (UNSUB with max).
     pub(crate) fn set_max(&self, max: u64) {
         self.max.store(max, Ordering::Relaxed);

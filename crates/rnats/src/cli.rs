@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 use rnats_server::{Authentication, Options};
 
+use crate::logging::LogSettings;
+
 /// Everything the command line asks for.
 #[derive(Debug, Default)]
 pub struct Cli {
@@ -31,33 +33,8 @@ pub enum Action {
     Help,
     /// Print the version and exit.
     Version,
-}
-
-/// Logging flags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogSettings {
-    /// `-l`: log to this file instead of stderr.
-    pub file: Option<PathBuf>,
-    /// `-T`: prefix lines with the time.
-    pub time: bool,
-    /// `--logtime_utc`: the time in UTC.
-    pub utc: bool,
-    /// `-D`: debug lines.
-    pub debug: bool,
-    /// `-V`: protocol trace lines.
-    pub trace: bool,
-}
-
-impl Default for LogSettings {
-    fn default() -> Self {
-        LogSettings {
-            file: None,
-            time: true,
-            utc: false,
-            debug: false,
-            trace: false,
-        }
-    }
+    /// Send a signal to a running server (`--signal name[=pid]`) and exit.
+    Signal(String),
 }
 
 /// A command line that cannot be run.
@@ -137,14 +114,11 @@ const FLAGS: &[(&[&str], Kind, Option<&str>)] = &[
     (&["ms", "https_port"], Kind::Value, Some("monitoring")),
     (&["c", "config"], Kind::Value, Some("configuration files")),
     (&["t"], Kind::Bool, Some("configuration files")),
-    (
-        &["sl", "signal"],
-        Kind::Value,
-        Some("signals to a running server"),
-    ),
+    (&["sl", "signal"], Kind::Value, None),
     (&["s", "syslog"], Kind::Bool, Some("syslog")),
     (&["r", "remote_syslog"], Kind::Value, Some("syslog")),
-    (&["log_size_limit"], Kind::Value, Some("log rotation")),
+    (&["log_size_limit"], Kind::Value, None),
+    (&["log_json"], Kind::Bool, None),
     (&["js", "jetstream"], Kind::Bool, Some("JetStream")),
     (&["sd", "store_dir"], Kind::Value, Some("JetStream")),
     (&["tls"], Kind::Bool, Some("TLS")),
@@ -224,6 +198,8 @@ impl Cli {
                     cli.log.debug = on;
                     cli.log.trace = on;
                 }
+                "log_size_limit" => cli.log.size_limit = value.parse().map_err(|_| invalid())?,
+                "log_json" => cli.log.json = parse_bool(&value).ok_or_else(invalid)?,
                 "max_traced_msg_len" => {
                     cli.options.max_traced_msg_len = value.parse().map_err(|_| invalid())?;
                 }
@@ -232,6 +208,7 @@ impl Cli {
                 "auth" => cli.options.auth = Authentication::Token(value.clone()),
                 "h" if parse_bool(&value).ok_or_else(invalid)? => cli.action = Action::Help,
                 "v" if parse_bool(&value).ok_or_else(invalid)? => cli.action = Action::Version,
+                "sl" => cli.action = Action::Signal(value.clone()),
                 _ => {}
             }
         }
@@ -279,6 +256,8 @@ Server Options:
     -P, --pid <file>                 File to store PID
         --client_advertise <string>  Client URL to advertise to other servers
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
+    -sl,--signal <signal>[=<pid>]    Send signal to rnats process (ldm, stop, quit, term, reopen, reload)
+                                     <pid> can be either a PID (e.g. 1) or the path to a PID file
 
 Logging Options:
     -l, --log <file>                 File to redirect log output
@@ -289,6 +268,8 @@ Logging Options:
     -VV                              Verbose trace
     -DV                              Debug and trace
     -DVV                             Debug and verbose trace
+        --log_size_limit <limit>     Logfile size limit in bytes; the file is rotated past it (default: none)
+        --log_json                   Log JSON objects, one per line, instead of text lines
         --max_traced_msg_len <len>   Maximum printable length for traced messages (default: unlimited)
 
 Authorization Options:
@@ -301,8 +282,8 @@ Common Options:
     -v, --version                    Show version
 
 Recognised but not supported yet (rnats stops with an error naming the capability):
-    -m/--http_port, -ms/--https_port, -c/--config, -t, -sl/--signal, -s/--syslog,
-    -r/--remote_syslog, --log_size_limit, -js/--jetstream, -sd/--store_dir, --tls,
+    -m/--http_port, -ms/--https_port, -c/--config, -t, -s/--syslog,
+    -r/--remote_syslog, -js/--jetstream, -sd/--store_dir, --tls,
     --tlscert, --tlskey, --tlsverify, --tlscacert, --help_tls, --routes, --cluster,
     --cluster_name, --no_advertise, --cluster_advertise, --connect_retries,
     --cluster_listen, --profile

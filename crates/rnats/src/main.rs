@@ -2,19 +2,23 @@
 
 mod cli;
 mod logging;
+mod signal_command;
+mod signals;
 
 use std::process::ExitCode;
 
 use rnats_server::{COMPATIBLE_VERSION, Server};
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::task::JoinHandle;
 
 use crate::cli::{Action, Cli, CliError, USAGE};
+use crate::logging::{LogSettings, Logger};
+use crate::signals::{Signals, Trapped};
 
 fn main() -> ExitCode {
     let cli = match Cli::parse(std::env::args().skip(1)) {
         Ok(cli) => cli,
         Err(error @ (CliError::UnrecognizedCommand(_) | CliError::NotSupported { .. })) => {
-            let _ = logging::init(&cli::LogSettings::default());
+            let _ = Logger::install(&LogSettings::default());
             logging::fatal(&error);
             return ExitCode::FAILURE;
         }
@@ -23,7 +27,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli.action {
+    match &cli.action {
         Action::Help => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -35,12 +39,24 @@ fn main() -> ExitCode {
             );
             return ExitCode::SUCCESS;
         }
+        Action::Signal(spec) => {
+            return match signal_command::send(spec) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("rnats: {message}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Action::Run => {}
     }
-    if let Err(error) = logging::init(&cli.log) {
-        eprintln!("rnats: cannot open log file: {error}");
-        return ExitCode::FAILURE;
-    }
+    let logger = match Logger::install(&cli.log) {
+        Ok(logger) => logger,
+        Err(error) => {
+            eprintln!("rnats: cannot open log file: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -51,11 +67,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(cli))
+    runtime.block_on(run(cli, logger))
 }
 
-async fn run(cli: Cli) -> ExitCode {
-    let mut signals = match Signals::new() {
+/// Runs the server until a signal ends it.
+async fn run(cli: Cli, logger: Logger) -> ExitCode {
+    let mut signals = match Signals::install() {
         Ok(signals) => signals,
         Err(error) => {
             logging::fatal(format!("cannot install signal handlers: {error}"));
@@ -69,54 +86,53 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    signals.until_shutdown().await;
-    server.shutdown().await;
+    let handle = server.handle();
+    let mut server = Some(server);
+    let mut lame_duck: Option<JoinHandle<()>> = None;
+    loop {
+        let trapped = tokio::select! {
+            trapped = signals.next() => trapped,
+            _ = finished(&mut lame_duck) => return ExitCode::SUCCESS,
+        };
+        match trapped {
+            Trapped::Interrupt => break,
+            // The reference lets a lame duck mode in progress finish on SIGTERM.
+            Trapped::Terminate if lame_duck.is_some() => {}
+            Trapped::Terminate => break,
+            Trapped::ReopenLog => {
+                if let Err(error) = logger.reopen() {
+                    tracing::error!("Error re-opening the log file: {error}");
+                }
+            }
+            Trapped::LameDuck => {
+                if let Some(server) = server.take() {
+                    lame_duck = Some(tokio::spawn(server.lame_duck()));
+                }
+            }
+            Trapped::Reload => tracing::error!(
+                "Failed to reload server configuration: can only reload config when a file is \
+                 provided using -c or --config"
+            ),
+        }
+    }
+    handle.stop();
+    if let Some(server) = server.take() {
+        server.shutdown().await;
+    }
+    if let Some(task) = lame_duck {
+        let _ = task.await;
+    }
     ExitCode::SUCCESS
 }
 
-/// The signals nats-server reacts to.
-struct Signals {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
-    hangup: tokio::signal::unix::Signal,
-    user1: tokio::signal::unix::Signal,
-    user2: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        Ok(Signals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-            hangup: signal(SignalKind::hangup())?,
-            user1: signal(SignalKind::user_defined1())?,
-            user2: signal(SignalKind::user_defined2())?,
-        })
-    }
-
-    /// Waits for SIGINT or SIGTERM. Reload (SIGHUP), log reopening (SIGUSR1) and lame duck
-    /// mode (SIGUSR2) are not built yet; they are logged instead of killing the process.
-    async fn until_shutdown(&mut self) {
-        loop {
-            let name = tokio::select! {
-                _ = self.interrupt.recv() => "interrupt",
-                _ = self.terminate.recv() => "terminated",
-                _ = self.hangup.recv() => {
-                    tracing::warn!("Trapped \"hangup\" signal: configuration reload is not supported by rnats yet");
-                    continue;
-                }
-                _ = self.user1.recv() => {
-                    tracing::warn!("Trapped \"user defined signal 1\" signal: log file reopening is not supported by rnats yet");
-                    continue;
-                }
-                _ = self.user2.recv() => {
-                    tracing::warn!("Trapped \"user defined signal 2\" signal: lame duck mode is not supported by rnats yet");
-                    continue;
-                }
-            };
-            tracing::info!("Trapped \"{name}\" signal");
-            return;
+/// Completes when the lame duck mode in progress has shut the server down; never without one.
+async fn finished(lame_duck: &mut Option<JoinHandle<()>>) {
+    match lame_duck {
+        Some(task) => {
+            let _ = task.await;
+            *lame_duck = None;
         }
+        None => std::future::pending().await,
     }
 }
 

@@ -67,7 +67,7 @@ impl Process {
     /// Waits until the server is ready and returns its client port.
     fn ready(&mut self) -> u16 {
         let listening = self.wait_for("Listening for client connections on ");
-        self.wait_for("[INF] Server is ready");
+        self.wait_for("Server is ready");
         let address = listening
             .rsplit(' ')
             .next()
@@ -162,13 +162,125 @@ fn sigint_is_a_clean_shutdown_too() {
 }
 
 #[test]
-fn signals_for_later_capabilities_do_not_kill_the_server() {
+fn sighup_without_a_configuration_file_is_refused_and_harmless() {
     let mut process = Process::start(&["-p", "-1", "-a", "127.0.0.1"]);
     process.ready();
     process.signal(libc::SIGHUP);
-    process.wait_for("reload is not supported by rnats yet");
+    process.wait_for(
+        "[ERR] Failed to reload server configuration: can only reload config when a file is \
+         provided using -c or --config",
+    );
+    process.signal(libc::SIGUSR1);
+    process.wait_for("[INF] File log re-open ignored, not a file logger");
     process.signal(libc::SIGTERM);
     assert!(process.wait_exit().success());
+}
+
+#[test]
+fn sigusr2_enters_lame_duck_mode_and_sigint_cuts_it_short() {
+    let mut process = Process::start(&["-p", "-1", "-a", "127.0.0.1"]);
+    let port = process.ready();
+    process.signal(libc::SIGUSR2);
+    process.wait_for("[INF] Trapped \"user defined signal 2\" signal");
+    process.wait_for("[INF] Entering lame duck mode, stop accepting new clients");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "still accepting"
+    );
+    // The default grace period is 10 s; an interrupt ends it now.
+    process.signal(libc::SIGINT);
+    process.wait_for("[INF] Server Exiting..");
+    assert!(process.wait_exit().success());
+}
+
+#[test]
+fn the_signal_command_reaches_a_running_server() {
+    let dir = temp_dir("signal");
+    let pid_file = dir.join("rnats.pid");
+    let pid_path = pid_file.to_str().expect("utf-8 path");
+    let mut process = Process::start(&["-p", "-1", "-a", "127.0.0.1", "-P", pid_path]);
+    process.ready();
+    let (status, _, _) = run_to_end(&["--signal", &format!("reopen={pid_path}")]);
+    assert!(status.success());
+    process.wait_for("Trapped \"user defined signal 1\" signal");
+    let pid = process.child.id().to_string();
+    let (status, _, _) = run_to_end(&["-sl", &format!("quit={pid}")]);
+    assert!(status.success());
+    process.wait_for("Trapped \"interrupt\" signal");
+    assert!(process.wait_exit().success());
+    let (status, _, stderr) = run_to_end(&["--signal", "reload=999999999"]);
+    assert_eq!(status.code(), Some(1));
+    assert!(stderr.contains("no such process"), "{stderr}");
+    let (status, _, stderr) = run_to_end(&["--signal", "bogus=1"]);
+    assert_eq!(status.code(), Some(1));
+    assert!(stderr.contains("unknown signal \"bogus\""), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_log_file_rotates_by_size() {
+    let dir = temp_dir("rotate");
+    let log = dir.join("rnats.log");
+    let log_path = log.to_str().expect("utf-8 path");
+    let args = [
+        "-p",
+        "-1",
+        "-a",
+        "127.0.0.1",
+        "-DV",
+        "-l",
+        log_path,
+        "--log_size_limit",
+        "600",
+    ];
+    let mut process = Process::start(&args);
+    // Each connection logs a few debug lines; some kilobytes of them force rotations.
+    let deadline = Instant::now() + PATIENCE;
+    let port = loop {
+        if let Ok(text) = std::fs::read_to_string(&log)
+            && let Some(line) = text
+                .lines()
+                .find(|l| l.contains("Listening for client connections"))
+        {
+            break line
+                .rsplit(':')
+                .next()
+                .and_then(|p| p.parse::<u16>().ok())
+                .expect("port");
+        }
+        assert!(Instant::now() < deadline, "no listening line");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    for _ in 0..20 {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        std::io::Write::write_all(&mut stream, b"PING\r\n").expect("writes");
+        let mut pong = [0u8; 512];
+        let _ = std::io::Read::read(&mut stream, &mut pong);
+    }
+    process.signal(libc::SIGTERM);
+    assert!(process.wait_exit().success());
+    let backups: Vec<_> = std::fs::read_dir(&dir)
+        .expect("readable")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("rnats.log."))
+        .collect();
+    assert!(!backups.is_empty(), "rotated at least once");
+    let current = std::fs::read_to_string(&log).expect("readable");
+    assert!(
+        current.contains("[INF] Rotated log, backup saved as"),
+        "{current}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn json_log_lines() {
+    let mut process = Process::start(&["-p", "-1", "-a", "127.0.0.1", "--log_json"]);
+    let line = process.wait_for("Server is ready");
+    let value: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
+    assert_eq!(value["level"], "info");
+    assert_eq!(value["msg"], "Server is ready");
+    assert_eq!(value["pid"], process.child.id());
 }
 
 #[test]

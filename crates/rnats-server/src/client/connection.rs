@@ -18,6 +18,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant as TokioInstant;
 
 use super::delivery::Batch;
+use super::info::ClientIdentity;
 use super::match_cache::MatchCache;
 use super::read_buffer::ReadBuffer;
 use super::{ClientHandle, CloseReason, trace, writer};
@@ -65,9 +66,11 @@ pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: Soc
     handle.close(reason);
     let reason = handle.close_reason().unwrap_or(reason);
     report_slow_consumer(&server, &handle, reason);
+    // The last snapshot, with its subscriptions, is what /connz shows of a closed connection.
+    let last = handle.snapshot(true);
     handle.remove_all_subscriptions();
     if registered {
-        server.deregister(&handle);
+        server.deregister(&handle, last);
     }
     if !reason.flushes_first() || tokio::time::timeout(deadline, &mut writer).await.is_err() {
         writer.abort();
@@ -365,16 +368,14 @@ impl ClientConnection {
             self.send_err(&error);
             return Err(reason);
         }
-        let (version, lang, name) = (
-            &self.options.version,
-            &self.options.lang,
-            &self.options.name,
-        );
-        self.handle.set_label(
-            version.as_deref().unwrap_or_default(),
-            lang.as_deref().unwrap_or_default(),
-            name.as_deref().unwrap_or_default(),
-        );
+        let text = |field: &Option<String>| field.clone().unwrap_or_default();
+        self.handle.set_identity(ClientIdentity {
+            name: text(&self.options.name),
+            lang: text(&self.options.lang),
+            version: text(&self.options.version),
+            user: self.server.options.auth.user_of(&self.options),
+            protocol: self.options.protocol,
+        });
         let headers = self.options.headers && !self.server.options.no_header_support;
         self.parser.set_headers(headers);
         self.handle.set_headers(headers);
@@ -462,7 +463,9 @@ impl ClientConnection {
     fn pong(&mut self) {
         self.pings_out = 0;
         if let Some(sent) = self.ping_sent_at.take() {
-            self.rtt = Some((sent.elapsed(), Instant::now()));
+            let rtt = sent.elapsed();
+            self.handle.activity.record_rtt(rtt);
+            self.rtt = Some((rtt, Instant::now()));
         }
     }
 
@@ -534,7 +537,7 @@ impl ClientConnection {
 
     /// Wakes every writer that got bytes in this batch, and settles the batch's counters.
     fn flush_batch(&mut self) {
-        self.batch.finish(&self.server.stats);
+        self.batch.finish(&self.server.stats, &self.handle.activity);
     }
 }
 

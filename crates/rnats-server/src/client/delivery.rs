@@ -13,6 +13,7 @@ use rnats_proto::encode::no_responders_headers;
 use rnats_subject::{QueueGroup, SublistResult};
 
 use super::connection::ClientConnection;
+use super::info::Activity;
 use super::{ClientHandle, Enqueued, trace};
 use crate::stats::ServerStats;
 use crate::subscription::{Claim, SubscriptionRef};
@@ -48,7 +49,8 @@ impl Batch {
     }
 
     /// Wakes every writer that got bytes and adds the batch's counts to the server's.
-    pub(super) fn finish(&mut self, stats: &ServerStats) {
+    pub(super) fn finish(&mut self, stats: &ServerStats, activity: &Activity) {
+        activity.record_in(self.in_msgs, self.in_bytes);
         self.woke_writers |= !self.flush.is_empty();
         for client in self.flush.drain(..) {
             client.flush();

@@ -20,6 +20,7 @@ macro_rules! client_log {
 pub(crate) mod close;
 pub(crate) mod connection;
 mod delivery;
+pub(crate) mod info;
 mod match_cache;
 mod outbound;
 mod read_buffer;
@@ -36,6 +37,7 @@ use rustc_hash::FxHashSet;
 use tokio::sync::Notify;
 
 pub(crate) use close::CloseReason;
+use info::{Activity, ClientIdentity};
 use outbound::Outbound;
 
 use crate::account::Account;
@@ -74,8 +76,10 @@ pub(crate) struct ClientHandle {
     stall_threshold: u64,
     /// Wakes producers waiting for this client's pending bytes to fall below the threshold.
     drained: Notify,
-    /// `v<version>:<lang>:<name>` from CONNECT, shown in log lines about the client.
-    label: Mutex<Option<Box<str>>>,
+    /// Who the client said it is in CONNECT; boxed, as most of the time nobody asks.
+    identity: Mutex<Option<Box<ClientIdentity>>>,
+    /// Counters and times monitoring reads.
+    pub(crate) activity: Activity,
 }
 
 /// What happened to a message offered to a client.
@@ -108,7 +112,8 @@ impl ClientHandle {
             max_pending,
             stall_threshold: (max_pending / 4 * 3).min(STALL_SOFT_LIMIT),
             drained: Notify::new(),
-            label: Mutex::new(None),
+            identity: Mutex::new(None),
+            activity: Activity::new(),
         }
     }
 
@@ -200,16 +205,29 @@ impl ClientHandle {
         ClientHandle::new(0, SocketAddr::from(([127, 0, 0, 1], 0)), account, 1 << 20)
     }
 
-    /// Names the client in log lines from its CONNECT, as `v<version>:<lang>:<name>`.
-    pub(crate) fn set_label(&self, version: &str, lang: &str, name: &str) {
-        let label = (!(version.is_empty() && lang.is_empty() && name.is_empty()))
-            .then(|| format!("v{version}:{lang}:{name}").into_boxed_str());
-        *self.label.lock() = label;
+    /// Records who the client said it is in CONNECT.
+    pub(crate) fn set_identity(&self, identity: ClientIdentity) {
+        *self.identity.lock() = Some(Box::new(identity));
+    }
+
+    /// Who the client said it is; empty before CONNECT.
+    pub(crate) fn identity(&self) -> ClientIdentity {
+        self.identity.lock().as_deref().cloned().unwrap_or_default()
     }
 
     /// The client's label for log lines; empty before CONNECT names it.
     pub(crate) fn label(&self) -> String {
-        self.label.lock().as_deref().unwrap_or_default().to_owned()
+        self.identity
+            .lock()
+            .as_deref()
+            .map(ClientIdentity::label)
+            .unwrap_or_default()
+    }
+
+    /// Messages and bytes queued for the client so far, and the bytes not yet sent.
+    pub(crate) fn outbound_counts(&self) -> (u64, u64, u64) {
+        let out = self.outbound.lock();
+        (out.msgs, out.bytes, out.pending())
     }
 
     /// Removes one of this client's subscriptions, if it is still there.
