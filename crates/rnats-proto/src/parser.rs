@@ -162,7 +162,12 @@ impl ClientParser {
         self.awaiting_connect = awaiting;
     }
 
-    /// Changes the payload limit (a user's limit may be lower than the server's).
+    /// Changes the longest control line accepted from now on (a configuration reload).
+    pub fn set_max_control_line(&mut self, max_control_line: usize) {
+        self.max_control_line = max_control_line;
+    }
+
+    /// Changes the payload limit (a reload, or a user's limit lower than the server's).
     pub fn set_max_payload(&mut self, max_payload: usize) {
         self.max_payload = max_payload;
     }

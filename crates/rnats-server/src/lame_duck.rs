@@ -16,12 +16,13 @@ const MAX_CLOSE_INTERVAL: Duration = Duration::from_secs(1);
 impl Server {
     /// Enters lame duck mode and shuts down at its end (or earlier, if asked to).
     pub async fn lame_duck(self) {
-        tracing::info!("Entering lame duck mode, stop accepting new clients");
         let state = self.state().clone();
         state.accepting.cancel();
         state.listener_closed.cancelled().await;
+        // Logged once it is true, so whoever reads the line can count on it.
+        tracing::info!("Entering lame duck mode, stop accepting new clients");
         state.announce_lame_duck();
-        let grace = state.options.lame_duck_grace_period;
+        let grace = state.options().lame_duck_grace_period;
         tokio::select! {
             () = state.shutdown.cancelled() => {}
             () = tokio::time::sleep(grace) => {
@@ -55,7 +56,7 @@ impl ServerState {
         let Some(count) = u32::try_from(clients.len()).ok().filter(|&n| n > 0) else {
             return;
         };
-        let options = &self.options;
+        let options = self.options();
         let spread = options
             .lame_duck_duration
             .saturating_sub(options.lame_duck_grace_period)

@@ -14,8 +14,10 @@ mod auth;
 mod client;
 mod lame_duck;
 mod listener;
+mod monitor;
 mod options;
 mod process_files;
+mod reload;
 mod server;
 mod stats;
 mod subscription;
@@ -27,5 +29,11 @@ pub use options::{
     DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_PENDING, DEFAULT_PING_INTERVAL, DEFAULT_PING_MAX,
     DEFAULT_PORT, DEFAULT_WRITE_DEADLINE,
 };
+pub use reload::ReloadError;
 pub use server::{COMPATIBLE_VERSION, Server, ServerHandle, StartError};
 pub use stats::StatsSnapshot;
+
+/// A duration as the reference prints it in logs and errors: `2m0s`, `30s`, `1.5s`, `100ms`.
+pub fn format_duration(duration: std::time::Duration) -> String {
+    monitor::format::go_duration(duration)
+}

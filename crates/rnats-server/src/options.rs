@@ -84,6 +84,10 @@ pub struct Options {
     pub http_base_path: String,
     /// Write the process id to this file at start.
     pub pid_file: Option<PathBuf>,
+    /// The configuration file these options were read from, if any (for logs and `/varz`).
+    pub config_file: Option<PathBuf>,
+    /// The configuration file's digest, `sha256:<hex>`.
+    pub config_digest: String,
     /// Write `<executable>_<pid>.ports` with the client URLs into this directory while running.
     pub ports_file_dir: Option<PathBuf>,
 }
@@ -116,6 +120,8 @@ impl Default for Options {
             http_port: None,
             http_base_path: String::new(),
             pid_file: None,
+            config_file: None,
+            config_digest: String::new(),
             ports_file_dir: None,
         }
     }

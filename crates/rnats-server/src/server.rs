@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use rnats_proto::ServerInfo;
 use rustc_hash::FxHashMap;
 use tokio::net::TcpListener;
@@ -32,8 +32,7 @@ pub const COMPATIBLE_VERSION: &str = "2.15.0";
 pub struct Server {
     state: Arc<ServerState>,
     client_addr: SocketAddr,
-    /// Removed at shutdown, as nats-server does.
-    ports_file: Option<std::path::PathBuf>,
+    monitoring_addr: Option<SocketAddr>,
 }
 
 /// Why a server could not start.
@@ -50,6 +49,13 @@ pub enum StartError {
     PidFile(io::Error),
     /// The ports file could not be written.
     PortsFile(io::Error),
+    /// The monitoring listener could not bind its address.
+    Monitor {
+        /// The address it tried.
+        addr: String,
+        /// What the operating system said.
+        source: io::Error,
+    },
 }
 
 impl std::fmt::Display for StartError {
@@ -60,6 +66,10 @@ impl std::fmt::Display for StartError {
             }
             StartError::PidFile(source) => write!(f, "Could not write pidfile: {source}"),
             StartError::PortsFile(source) => write!(f, "Error writing ports file: {source}"),
+            StartError::Monitor { addr, source } => write!(
+                f,
+                "Can't start monitoring: can't listen to the monitor port: listen tcp {addr}: {source}"
+            ),
         }
     }
 }
@@ -69,7 +79,8 @@ impl std::error::Error for StartError {
         match self {
             StartError::Listen { source, .. }
             | StartError::PidFile(source)
-            | StartError::PortsFile(source) => Some(source),
+            | StartError::PortsFile(source)
+            | StartError::Monitor { source, .. } => Some(source),
         }
     }
 }
@@ -89,6 +100,10 @@ impl Server {
         );
         tracing::info!("  Name:     {server_name}");
         tracing::info!("  ID:       {server_id}");
+        if let Some(path) = &options.config_file {
+            let digest = &options.config_digest;
+            tracing::info!("Using configuration file: {} ({digest})", path.display());
+        }
         if let Some(path) = &options.pid_file {
             process_files::write_pid_file(path).map_err(StartError::PidFile)?;
         }
@@ -105,18 +120,27 @@ impl Server {
             server_name,
             client_addr,
         ));
+        let options = state.options();
+        let monitoring_addr =
+            match options.http_port {
+                Some(_) => Some(crate::monitor::start(&state).await.map_err(|error| {
+                    StartError::Monitor {
+                        addr: error.addr,
+                        source: error.source,
+                    }
+                })?),
+                None => None,
+            };
         let port = client_addr.port();
         tracing::info!(
             "Listening for client connections on {}",
-            display_addr(&state.options.host, port)
+            display_addr(&options.host, port)
         );
-        let ports_file = match &state.options.ports_file_dir {
-            Some(dir) => Some(
-                process_files::write_ports_file(dir, &state.options.host, port)
-                    .map_err(StartError::PortsFile)?,
-            ),
-            None => None,
-        };
+        if let Some(dir) = &options.ports_file_dir {
+            let path = process_files::write_ports_file(dir, &options.host, port)
+                .map_err(StartError::PortsFile)?;
+            *state.ports_file.lock() = Some(path);
+        }
         state
             .tasks
             .spawn(listener::accept_loop(state.clone(), listener));
@@ -124,7 +148,7 @@ impl Server {
         Ok(Server {
             state,
             client_addr,
-            ports_file,
+            monitoring_addr,
         })
     }
 
@@ -143,6 +167,11 @@ impl Server {
     /// The address the client listener is bound to.
     pub fn client_addr(&self) -> SocketAddr {
         self.client_addr
+    }
+
+    /// The address the monitoring HTTP listener is bound to, when monitoring is on.
+    pub fn monitoring_addr(&self) -> Option<SocketAddr> {
+        self.monitoring_addr
     }
 
     /// A URL clients can connect to, e.g. `nats://127.0.0.1:4222`.
@@ -164,9 +193,9 @@ impl Server {
         &self.state.server_name
     }
 
-    /// The options the server runs with.
-    pub fn options(&self) -> &Options {
-        &self.state.options
+    /// The options the server runs with now (a reload replaces them).
+    pub fn options(&self) -> Arc<Options> {
+        self.state.options()
     }
 
     /// Message and connection counters.
@@ -190,7 +219,7 @@ impl Server {
         self.state.shutdown.cancel();
         self.state.tasks.close();
         self.state.tasks.wait().await;
-        if let Some(path) = &self.ports_file {
+        if let Some(path) = self.state.ports_file.lock().take() {
             let _ = std::fs::remove_file(path);
         }
         tracing::info!("Server Exiting..");
@@ -208,6 +237,11 @@ impl ServerHandle {
     /// completes it.
     pub fn stop(&self) {
         self.state.shutdown.cancel();
+    }
+
+    /// The state of the server this handle acts on.
+    pub(crate) fn state(&self) -> &Arc<ServerState> {
+        &self.state
     }
 }
 
@@ -237,22 +271,26 @@ fn advertised(options: &Options, listen_port: u16) -> (String, u16) {
 
 /// What every task of a server shares.
 pub(crate) struct ServerState {
-    pub(crate) options: Options,
+    /// The options now, with the INFO they make; a reload replaces both at once.
+    settings: RwLock<Settings>,
+    /// Bumped by every reload, so connections know to pick up the new options.
+    options_generation: AtomicU64,
     pub(crate) server_id: String,
     pub(crate) server_name: String,
-    /// The INFO clients get, without the per-client fields.
-    info: ServerInfo,
+    /// The port the client listener is bound to (INFO advertises it).
+    pub(crate) client_port: u16,
+    /// The ports file written at start (or by a reload); removed at shutdown, as the
+    /// reference does.
+    pub(crate) ports_file: Mutex<Option<std::path::PathBuf>>,
     pub(crate) global_account: Arc<Account>,
     clients: Mutex<FxHashMap<u64, Arc<ClientHandle>>>,
     /// The last `max_closed_clients` closed connections, oldest first.
     closed: Mutex<VecDeque<ConnectionSnapshot>>,
     next_client_id: AtomicU64,
     /// When the server started.
-    #[expect(
-        dead_code,
-        reason = "read by the monitoring endpoints, which land next"
-    )]
     pub(crate) started: SystemTime,
+    /// When the options were last loaded: at start, then at every reload.
+    pub(crate) config_loaded: Mutex<SystemTime>,
     pub(crate) stats: ServerStats,
     /// Cancelled when the server shuts down.
     pub(crate) shutdown: CancellationToken,
@@ -264,17 +302,19 @@ pub(crate) struct ServerState {
     pub(crate) tasks: TaskTracker,
 }
 
-impl ServerState {
-    fn new(
-        options: Options,
-        server_id: String,
-        server_name: String,
-        client_addr: SocketAddr,
-    ) -> Self {
-        let (host, port) = advertised(&options, client_addr.port());
+/// Options and the INFO template made from them, replaced together.
+struct Settings {
+    options: Arc<Options>,
+    /// The INFO clients get, without the per-client fields.
+    info: ServerInfo,
+}
+
+impl Settings {
+    fn new(options: Options, server_id: &str, server_name: &str, client_port: u16) -> Self {
+        let (host, port) = advertised(&options, client_port);
         let info = ServerInfo {
-            server_id: server_id.clone(),
-            server_name: server_name.clone(),
+            server_id: server_id.to_owned(),
+            server_name: server_name.to_owned(),
             version: COMPATIBLE_VERSION.to_owned(),
             proto: 1,
             go: concat!("rnats ", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -285,22 +325,71 @@ impl ServerState {
             max_payload: i32::try_from(options.max_payload).unwrap_or(i32::MAX),
             ..ServerInfo::default()
         };
+        Settings {
+            options: Arc::new(options),
+            info,
+        }
+    }
+}
+
+impl ServerState {
+    fn new(
+        options: Options,
+        server_id: String,
+        server_name: String,
+        client_addr: SocketAddr,
+    ) -> Self {
+        let client_port = client_addr.port();
         let shutdown = CancellationToken::new();
         ServerState {
             global_account: Arc::new(Account::new(GLOBAL_ACCOUNT, !options.no_sublist_cache)),
-            options,
+            settings: RwLock::new(Settings::new(
+                options,
+                &server_id,
+                &server_name,
+                client_port,
+            )),
+            options_generation: AtomicU64::new(0),
             server_id,
             server_name,
-            info,
+            client_port,
+            ports_file: Mutex::new(None),
             clients: Mutex::new(FxHashMap::default()),
             closed: Mutex::new(VecDeque::new()),
             next_client_id: AtomicU64::new(1),
             started: SystemTime::now(),
+            config_loaded: Mutex::new(SystemTime::now()),
             stats: ServerStats::default(),
             accepting: shutdown.child_token(),
             listener_closed: CancellationToken::new(),
             shutdown,
             tasks: TaskTracker::new(),
+        }
+    }
+
+    /// The options now.
+    pub(crate) fn options(&self) -> Arc<Options> {
+        self.settings.read().options.clone()
+    }
+
+    /// Changes whenever the options are replaced.
+    pub(crate) fn options_generation(&self) -> u64 {
+        self.options_generation.load(Ordering::Acquire)
+    }
+
+    /// Replaces the options (a reload) and wakes every reader to pick them up.
+    pub(crate) fn replace_options(&self, options: Options) {
+        let settings = Settings::new(
+            options,
+            &self.server_id,
+            &self.server_name,
+            self.client_port,
+        );
+        *self.settings.write() = settings;
+        *self.config_loaded.lock() = SystemTime::now();
+        self.options_generation.fetch_add(1, Ordering::AcqRel);
+        for client in self.client_handles() {
+            client.wake_reader();
         }
     }
 
@@ -314,14 +403,14 @@ impl ServerState {
         ServerInfo {
             client_id,
             client_ip: addr.ip().to_string(),
-            ..self.info.clone()
+            ..self.settings.read().info.clone()
         }
     }
 
     /// Admits a client unless the server is at `max_connections`.
     pub(crate) fn register(&self, client: &Arc<ClientHandle>) -> bool {
         let mut clients = self.clients.lock();
-        if clients.len() >= self.options.max_connections as usize {
+        if clients.len() >= self.options().max_connections as usize {
             return false;
         }
         clients.insert(client.id, client.clone());
@@ -332,7 +421,7 @@ impl ServerState {
     /// Forgets a closed client, keeping its last snapshot for monitoring.
     pub(crate) fn deregister(&self, client: &ClientHandle, last: ConnectionSnapshot) {
         self.clients.lock().remove(&client.id);
-        let limit = self.options.max_closed_clients;
+        let limit = self.options().max_closed_clients;
         if limit == 0 {
             return;
         }
@@ -343,10 +432,6 @@ impl ServerState {
         closed.push_back(last);
     }
 
-    #[expect(
-        dead_code,
-        reason = "read by the monitoring endpoints, which land next"
-    )]
     /// Snapshots of the open connections, by connection id.
     pub(crate) fn open_connections(&self, with_subscriptions: bool) -> Vec<ConnectionSnapshot> {
         let clients: Vec<Arc<ClientHandle>> = self.clients.lock().values().cloned().collect();
@@ -358,10 +443,6 @@ impl ServerState {
         snapshots
     }
 
-    #[expect(
-        dead_code,
-        reason = "read by the monitoring endpoints, which land next"
-    )]
     /// Snapshots of the connections closed most recently, oldest first.
     pub(crate) fn closed_connections(&self) -> Vec<ConnectionSnapshot> {
         self.closed.lock().iter().cloned().collect()

@@ -21,6 +21,12 @@ pub struct Cli {
     pub options: Options,
     /// Log settings from the flags.
     pub log: LogSettings,
+    /// The configuration file (`-c`).
+    pub config_file: Option<PathBuf>,
+    /// Check the configuration file and exit (`-t`).
+    pub check_config: bool,
+    /// The flags that set options, in order, to lay over a configuration file's options.
+    settings: Vec<(&'static str, String)>,
 }
 
 /// What the process should do.
@@ -110,10 +116,10 @@ const FLAGS: &[(&[&str], Kind, Option<&str>)] = &[
     (&["auth"], Kind::Value, None),
     (&["h", "help"], Kind::Bool, None),
     (&["v", "version"], Kind::Bool, None),
-    (&["m", "http_port"], Kind::Value, Some("monitoring")),
-    (&["ms", "https_port"], Kind::Value, Some("monitoring")),
-    (&["c", "config"], Kind::Value, Some("configuration files")),
-    (&["t"], Kind::Bool, Some("configuration files")),
+    (&["m", "http_port"], Kind::Value, None),
+    (&["ms", "https_port"], Kind::Value, Some("TLS")),
+    (&["c", "config"], Kind::Value, None),
+    (&["t"], Kind::Bool, None),
     (&["sl", "signal"], Kind::Value, None),
     (&["s", "syslog"], Kind::Bool, Some("syslog")),
     (&["r", "remote_syslog"], Kind::Value, Some("syslog")),
@@ -141,8 +147,6 @@ impl Cli {
     /// Parses the arguments after the program name.
     pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, CliError> {
         let mut cli = Cli::default();
-        let mut user = None;
-        let mut password = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let Some(flag) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
@@ -152,7 +156,10 @@ impl Cli {
                 // A lone "--" ends the flags; nats-server takes no positional arguments.
                 return match args.next() {
                     Some(arg) => Err(CliError::UnrecognizedCommand(arg)),
-                    None => Ok(cli.finish(user, password)),
+                    None => {
+                        cli.options.auth = flag_authentication(&cli.settings, Authentication::None);
+                        Ok(cli)
+                    }
                 };
             }
             let (name, inline) = match flag.split_once('=') {
@@ -177,53 +184,113 @@ impl Cli {
                     .next()
                     .ok_or_else(|| CliError::MissingValue(name.to_owned()))?,
             };
-            let invalid = || CliError::InvalidValue {
-                flag: name.to_owned(),
-                value: value.clone(),
-            };
             match names[0] {
-                "a" => cli.options.host = value.clone(),
-                "p" => cli.options.port = parse_port(&value).ok_or_else(invalid)?,
-                "n" => cli.options.server_name = Some(value.clone()),
-                "P" => cli.options.pid_file = Some(PathBuf::from(&value)),
-                "ports_file_dir" => cli.options.ports_file_dir = Some(PathBuf::from(&value)),
-                "client_advertise" => cli.options.client_advertise = Some(value.clone()),
-                "l" => cli.log.file = Some(PathBuf::from(&value)),
-                "T" => cli.log.time = parse_bool(&value).ok_or_else(invalid)?,
-                "logtime_utc" => cli.log.utc = parse_bool(&value).ok_or_else(invalid)?,
-                "D" => cli.log.debug = parse_bool(&value).ok_or_else(invalid)?,
-                "V" | "VV" => cli.log.trace = parse_bool(&value).ok_or_else(invalid)?,
-                "DV" | "DVV" => {
-                    let on = parse_bool(&value).ok_or_else(invalid)?;
-                    cli.log.debug = on;
-                    cli.log.trace = on;
+                "h" if parse_flag_bool(name, &value)? => cli.action = Action::Help,
+                "v" if parse_flag_bool(name, &value)? => cli.action = Action::Version,
+                "h" | "v" => {}
+                "sl" => cli.action = Action::Signal(value),
+                "c" => cli.config_file = Some(PathBuf::from(value)),
+                "t" => cli.check_config = parse_flag_bool(name, &value)?,
+                canonical => {
+                    apply_flag(canonical, name, &value, &mut cli.options, &mut cli.log)?;
+                    cli.settings.push((canonical, value));
                 }
-                "log_size_limit" => cli.log.size_limit = value.parse().map_err(|_| invalid())?,
-                "log_json" => cli.log.json = parse_bool(&value).ok_or_else(invalid)?,
-                "max_traced_msg_len" => {
-                    cli.options.max_traced_msg_len = value.parse().map_err(|_| invalid())?;
-                }
-                "user" => user = Some(value.clone()),
-                "pass" => password = Some(value.clone()),
-                "auth" => cli.options.auth = Authentication::Token(value.clone()),
-                "h" if parse_bool(&value).ok_or_else(invalid)? => cli.action = Action::Help,
-                "v" if parse_bool(&value).ok_or_else(invalid)? => cli.action = Action::Version,
-                "sl" => cli.action = Action::Signal(value.clone()),
-                _ => {}
             }
         }
-        Ok(cli.finish(user, password))
+        cli.options.auth = flag_authentication(&cli.settings, Authentication::None);
+        Ok(cli)
     }
 
-    fn finish(mut self, user: Option<String>, password: Option<String>) -> Cli {
-        if let Some(user) = user {
-            self.options.auth = Authentication::UserPassword {
-                user,
-                password: password.unwrap_or_default(),
-            };
+    /// Lays the flags over options read from a configuration file: a flag given on the
+    /// command line wins over the file, as in the reference.
+    pub fn overlay(&self, options: &mut Options, log: &mut LogSettings) {
+        for (canonical, value) in &self.settings {
+            // Every recorded flag was applied once already, so it cannot fail now.
+            let _ = apply_flag(canonical, canonical, value, options, log);
         }
-        self
+        options.auth = flag_authentication(&self.settings, std::mem::take(&mut options.auth));
     }
+}
+
+/// Sets what one flag (by its first name) says; authentication flags are handled by
+/// `flag_authentication`.
+fn apply_flag(
+    canonical: &str,
+    name: &str,
+    value: &str,
+    options: &mut Options,
+    log: &mut LogSettings,
+) -> Result<(), CliError> {
+    let invalid = || CliError::InvalidValue {
+        flag: name.to_owned(),
+        value: value.to_owned(),
+    };
+    let flag_bool = || parse_bool(value).ok_or_else(invalid);
+    match canonical {
+        "a" => options.host = value.to_owned(),
+        "p" => options.port = parse_port(value).ok_or_else(invalid)?,
+        "n" => options.server_name = Some(value.to_owned()),
+        "P" => options.pid_file = Some(PathBuf::from(value)),
+        "ports_file_dir" => options.ports_file_dir = Some(PathBuf::from(value)),
+        "client_advertise" => options.client_advertise = Some(value.to_owned()),
+        "m" => options.http_port = Some(parse_port(value).ok_or_else(invalid)?),
+        "l" => log.file = Some(PathBuf::from(value)),
+        "T" => log.time = flag_bool()?,
+        "logtime_utc" => log.utc = flag_bool()?,
+        "D" => log.debug = flag_bool()?,
+        "V" | "VV" => log.trace = flag_bool()?,
+        "DV" | "DVV" => {
+            let on = flag_bool()?;
+            log.debug = on;
+            log.trace = on;
+        }
+        "log_size_limit" => log.size_limit = value.parse().map_err(|_| invalid())?,
+        "log_json" => log.json = flag_bool()?,
+        "max_traced_msg_len" => {
+            options.max_traced_msg_len = value.parse().map_err(|_| invalid())?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The authentication `--user`, `--pass` and `--auth` make of `base` (the file's): each flag
+/// replaces only its own part, as the reference merges them.
+fn flag_authentication(
+    settings: &[(&'static str, String)],
+    base: Authentication,
+) -> Authentication {
+    let flag = |name: &str| {
+        settings
+            .iter()
+            .rev()
+            .find(|(canonical, _)| *canonical == name)
+            .map(|(_, value)| value.clone())
+    };
+    let (user, password, token) = (flag("user"), flag("pass"), flag("auth"));
+    match (base, user, password, token) {
+        (base, None, None, None) => base,
+        (_, None, None, Some(token)) => Authentication::Token(token),
+        (Authentication::UserPassword { user, password }, new_user, new_password, _) => {
+            Authentication::UserPassword {
+                user: new_user.unwrap_or(user),
+                password: new_password.unwrap_or(password),
+            }
+        }
+        (_, Some(user), password, _) => Authentication::UserPassword {
+            user,
+            password: password.unwrap_or_default(),
+        },
+        (base, None, Some(_), _) => base,
+    }
+}
+
+/// A boolean flag's value.
+fn parse_flag_bool(name: &str, value: &str) -> Result<bool, CliError> {
+    parse_bool(value).ok_or_else(|| CliError::InvalidValue {
+        flag: name.to_owned(),
+        value: value.to_owned(),
+    })
 }
 
 /// `-1` asks for a random port; `0` means the default port, as in nats-server.
@@ -256,6 +323,9 @@ Server Options:
     -P, --pid <file>                 File to store PID
         --client_advertise <string>  Client URL to advertise to other servers
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
+    -m, --http_port <port>           Use port for http monitoring
+    -c, --config <file>              Configuration file
+    -t                               Test configuration and exit
     -sl,--signal <signal>[=<pid>]    Send signal to rnats process (ldm, stop, quit, term, reopen, reload)
                                      <pid> can be either a PID (e.g. 1) or the path to a PID file
 
@@ -282,7 +352,7 @@ Common Options:
     -v, --version                    Show version
 
 Recognised but not supported yet (rnats stops with an error naming the capability):
-    -m/--http_port, -ms/--https_port, -c/--config, -t, -s/--syslog,
+    -ms/--https_port, -s/--syslog,
     -r/--remote_syslog, -js/--jetstream, -sd/--store_dir, --tls,
     --tlscert, --tlskey, --tlsverify, --tlscacert, --help_tls, --routes, --cluster,
     --cluster_name, --no_advertise, --cluster_advertise, --connect_retries,

@@ -1,13 +1,14 @@
 //! rnats: a NATS server that is a drop-in replacement for nats-server.
 
 mod cli;
+mod config;
 mod logging;
 mod signal_command;
 mod signals;
 
 use std::process::ExitCode;
 
-use rnats_server::{COMPATIBLE_VERSION, Server};
+use rnats_server::{COMPATIBLE_VERSION, Options, Server, ServerHandle};
 use tokio::task::JoinHandle;
 
 use crate::cli::{Action, Cli, CliError, USAGE};
@@ -50,13 +51,29 @@ fn main() -> ExitCode {
         }
         Action::Run => {}
     }
-    let logger = match Logger::install(&cli.log) {
+    if cli.check_config {
+        return check_config(&cli);
+    }
+    let settings = match Settings::read(&cli, false) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("rnats: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for warning in &settings.warnings {
+        eprintln!("{warning}");
+    }
+    let logger = match Logger::install(&settings.log) {
         Ok(logger) => logger,
         Err(error) => {
             eprintln!("rnats: cannot open log file: {error}");
             return ExitCode::FAILURE;
         }
     };
+    for (key, capability) in &settings.ignored_blocks {
+        tracing::warn!("Ignoring the \"{key}\" block: rnats does not support {capability} yet");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -67,11 +84,70 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(cli, logger))
+    runtime.block_on(run(cli, settings, logger))
+}
+
+/// What the server runs with: the configuration file's settings (if any) with the flags
+/// laid over them.
+struct Settings {
+    options: Options,
+    log: LogSettings,
+    warnings: Vec<String>,
+    ignored_blocks: Vec<(String, &'static str)>,
+}
+
+impl Settings {
+    /// Reads the configuration file (if any) and lays the flags over it.
+    fn read(cli: &Cli, strict: bool) -> Result<Settings, config::ConfigError> {
+        let mut settings = match &cli.config_file {
+            Some(path) => {
+                let file = config::load(path, strict)?;
+                let mut options = file.options;
+                options.config_file = Some(path.clone());
+                options.config_digest = file.digest;
+                Settings {
+                    options,
+                    log: file.log,
+                    warnings: file.warnings,
+                    ignored_blocks: file.ignored_blocks,
+                }
+            }
+            None => Settings {
+                options: Options::default(),
+                log: LogSettings::default(),
+                warnings: Vec::new(),
+                ignored_blocks: Vec::new(),
+            },
+        };
+        cli.overlay(&mut settings.options, &mut settings.log);
+        Ok(settings)
+    }
+}
+
+/// `-t`: checks the configuration file strictly and says whether it is valid.
+fn check_config(cli: &Cli) -> ExitCode {
+    let Some(path) = &cli.config_file else {
+        eprintln!("rnats: must specify [-c, --config] option to check configuration file syntax");
+        return ExitCode::FAILURE;
+    };
+    match Settings::read(cli, true) {
+        Ok(settings) => {
+            let digest = &settings.options.config_digest;
+            eprintln!(
+                "rnats: configuration file {} is valid ({digest})",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("rnats: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Runs the server until a signal ends it.
-async fn run(cli: Cli, logger: Logger) -> ExitCode {
+async fn run(cli: Cli, settings: Settings, logger: Logger) -> ExitCode {
     let mut signals = match Signals::install() {
         Ok(signals) => signals,
         Err(error) => {
@@ -79,7 +155,8 @@ async fn run(cli: Cli, logger: Logger) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match Server::start(cli.options).await {
+    let mut log_settings = settings.log;
+    let server = match Server::start(settings.options).await {
         Ok(server) => server,
         Err(error) => {
             logging::fatal(error);
@@ -109,10 +186,11 @@ async fn run(cli: Cli, logger: Logger) -> ExitCode {
                     lame_duck = Some(tokio::spawn(server.lame_duck()));
                 }
             }
-            Trapped::Reload => tracing::error!(
-                "Failed to reload server configuration: can only reload config when a file is \
-                 provided using -c or --config"
-            ),
+            Trapped::Reload => {
+                if let Err(error) = reload(&cli, &handle, &logger, &mut log_settings) {
+                    tracing::error!("Failed to reload server configuration: {error}");
+                }
+            }
         }
     }
     handle.stop();
@@ -123,6 +201,38 @@ async fn run(cli: Cli, logger: Logger) -> ExitCode {
         let _ = task.await;
     }
     ExitCode::SUCCESS
+}
+
+/// Reloads the configuration file: everything or nothing changes.
+fn reload(
+    cli: &Cli,
+    server: &ServerHandle,
+    logger: &Logger,
+    log: &mut LogSettings,
+) -> Result<(), String> {
+    if cli.config_file.is_none() {
+        return Err(
+            "can only reload config when a file is provided using -c or --config".to_owned(),
+        );
+    }
+    let settings = Settings::read(cli, false).map_err(|error| error.to_string())?;
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    let log_changes = logging::changes(log, &settings.log)?;
+    let digest = settings.options.config_digest.clone();
+    let server_changes = server
+        .reload(settings.options)
+        .map_err(|error| error.to_string())?;
+    logger
+        .reconfigure(&settings.log)
+        .map_err(|error| format!("cannot open the log file: {error}"))?;
+    *log = settings.log;
+    for change in log_changes.iter().chain(&server_changes) {
+        tracing::info!("{change}");
+    }
+    tracing::info!("Reloaded server configuration ({digest})");
+    Ok(())
 }
 
 /// Completes when the lame duck mode in progress has shut the server down; never without one.

@@ -22,7 +22,7 @@ use super::info::ClientIdentity;
 use super::match_cache::MatchCache;
 use super::read_buffer::ReadBuffer;
 use super::{ClientHandle, CloseReason, trace, writer};
-use crate::options::FIRST_PING_INTERVAL;
+use crate::options::{FIRST_PING_INTERVAL, Options};
 use crate::server::ServerState;
 use crate::subscription::{BySid, Subscription, SubscriptionRef};
 
@@ -38,16 +38,12 @@ const STALL_TOTAL: Duration = Duration::from_millis(10);
 pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: SocketAddr) {
     let id = server.next_client_id();
     let account = server.global_account.clone();
-    let handle = Arc::new(ClientHandle::new(
-        id,
-        addr,
-        account,
-        server.options.max_pending,
-    ));
+    let options = server.options();
+    let handle = Arc::new(ClientHandle::new(id, addr, account, options.max_pending));
     // Shared, not split: the reader needs `try_io` (only on `TcpStream`) to clear readiness.
     let stream = Arc::new(stream);
     handle.enqueue_protocol(|buf| server.client_info(id, addr).encode(buf));
-    let deadline = server.options.write_deadline;
+    let deadline = options.write_deadline;
     let mut writer = server
         .tasks
         .spawn(writer::run(handle.clone(), stream.clone(), deadline));
@@ -91,7 +87,7 @@ fn report_slow_consumer(server: &ServerState, handle: &ClientHandle, reason: Clo
             info,
             handle,
             "Slow Consumer Detected: WriteDeadline of {:?} exceeded",
-            server.options.write_deadline
+            server.options().write_deadline
         ),
         _ => return,
     }
@@ -101,6 +97,9 @@ fn report_slow_consumer(server: &ServerState, handle: &ClientHandle, reason: Clo
 /// The reader's state for one client.
 pub(crate) struct ClientConnection {
     pub(super) server: Arc<ServerState>,
+    /// The server's options as of `settings_generation`; refreshed after a reload.
+    pub(super) settings: Arc<Options>,
+    settings_generation: u64,
     pub(super) handle: Arc<ClientHandle>,
     parser: ClientParser,
     pub(super) options: ConnectOptions,
@@ -128,13 +127,16 @@ enum Event {
 
 impl ClientConnection {
     fn new(server: Arc<ServerState>, handle: Arc<ClientHandle>) -> Self {
-        let options = &server.options;
+        let settings_generation = server.options_generation();
+        let settings = server.options();
         let mut parser = ClientParser::new(
-            options.max_control_line as usize,
-            options.max_payload as usize,
+            settings.max_control_line as usize,
+            settings.max_payload as usize,
         );
-        parser.set_awaiting_connect(options.auth.is_required());
+        parser.set_awaiting_connect(settings.auth.is_required());
         ClientConnection {
+            settings,
+            settings_generation,
             parser,
             options: ConnectOptions::default(),
             connected: false,
@@ -150,16 +152,45 @@ impl ClientConnection {
         }
     }
 
+    /// Picks up the options a reload installed: new limits for the parser, and a check of
+    /// the client's credentials against the new authentication.
+    fn reload_settings(&mut self) -> Result<(), CloseReason> {
+        self.settings_generation = self.server.options_generation();
+        self.settings = self.server.options();
+        let settings = &self.settings;
+        self.parser
+            .set_max_control_line(settings.max_control_line as usize);
+        self.parser.set_max_payload(settings.max_payload as usize);
+        if !self.connected {
+            self.parser
+                .set_awaiting_connect(settings.auth.is_required());
+            return Ok(());
+        }
+        if settings.auth.accepts(&self.options) {
+            return Ok(());
+        }
+        let error = ServerError::AuthorizationViolation;
+        client_log!(error, self.handle, "{error}");
+        self.send_err(&error);
+        Err(CloseReason::AuthenticationViolation)
+    }
+
     /// Reads and handles input until the connection must close, and says why.
     async fn run(mut self, reader: &TcpStream) -> CloseReason {
         let mut buffer = ReadBuffer::default();
-        let ping_timer = tokio::time::sleep(first_ping_delay(self.server.options.ping_interval));
-        let auth_timer = tokio::time::sleep(self.server.options.auth_timeout);
+        let ping_timer = tokio::time::sleep(first_ping_delay(self.settings.ping_interval));
+        let auth_timer = tokio::time::sleep(self.settings.auth_timeout);
         tokio::pin!(ping_timer, auth_timer);
         let handle = self.handle.clone();
         let server = self.server.clone();
         loop {
-            let awaiting_auth = !self.connected && self.server.options.auth.is_required();
+            if server.options_generation() != self.settings_generation
+                && let Err(reason) = self.reload_settings()
+            {
+                self.flush_batch();
+                return reason;
+            }
+            let awaiting_auth = !self.connected && self.settings.auth.is_required();
             let event = tokio::select! {
                 biased;
                 () = handle.closed_elsewhere() => Event::ClosedElsewhere,
@@ -283,7 +314,7 @@ impl ClientConnection {
                 Ok(Parsed::Op { op, len }) => {
                     consumed += len;
                     if trace::enabled() {
-                        trace::inbound(&self.handle, &op, self.server.options.max_traced_msg_len);
+                        trace::inbound(&self.handle, &op, self.settings.max_traced_msg_len);
                     }
                     if let Err(reason) = self.handle_op(op) {
                         break Err(reason);
@@ -354,7 +385,7 @@ impl ClientConnection {
             ))
         } else if self.options.account.is_some()
             || self.options.new_account.is_some()
-            || !self.server.options.auth.accepts(&self.options)
+            || !self.settings.auth.accepts(&self.options)
         {
             Some((
                 ServerError::AuthorizationViolation,
@@ -373,10 +404,10 @@ impl ClientConnection {
             name: text(&self.options.name),
             lang: text(&self.options.lang),
             version: text(&self.options.version),
-            user: self.server.options.auth.user_of(&self.options),
+            user: self.settings.auth.user_of(&self.options),
             protocol: self.options.protocol,
         });
-        let headers = self.options.headers && !self.server.options.no_header_support;
+        let headers = self.options.headers && !self.settings.no_header_support;
         self.parser.set_headers(headers);
         self.handle.set_headers(headers);
         self.parser.set_awaiting_connect(false);
@@ -398,7 +429,7 @@ impl ClientConnection {
             return;
         }
         let mut subscriptions = self.handle.subscriptions.lock();
-        let max = self.server.options.max_subscriptions as usize;
+        let max = self.settings.max_subscriptions as usize;
         if max > 0 && subscriptions.len() >= max {
             drop(subscriptions);
             client_log!(error, self.handle, "maximum subscriptions exceeded");
@@ -471,7 +502,7 @@ impl ClientConnection {
 
     /// Sends a PING when one is due and returns the delay until the timer should fire again.
     fn on_ping_timer(&mut self) -> Duration {
-        let interval = self.server.options.ping_interval;
+        let interval = self.settings.ping_interval;
         let rtt_due = self
             .rtt
             .is_none_or(|(_, measured)| measured.elapsed() > RTT_REFRESH);
@@ -479,7 +510,7 @@ impl ClientConnection {
         if self.last_in.elapsed() < interval && !rtt_due {
             return interval;
         }
-        if self.pings_out < self.server.options.ping_max {
+        if self.pings_out < self.settings.ping_max {
             self.pings_out += 1;
             self.ping_sent_at.get_or_insert_with(Instant::now);
             self.send(PING);
@@ -491,7 +522,7 @@ impl ClientConnection {
 
     /// Closes a connection whose PINGs went unanswered past `ping_max`.
     fn ping_outcome(&mut self) -> Result<(), CloseReason> {
-        if self.pings_out <= self.server.options.ping_max {
+        if self.pings_out <= self.settings.ping_max {
             return Ok(());
         }
         client_log!(debug, self.handle, "Stale Client Connection - Closing");

@@ -97,8 +97,8 @@ impl ClientConnection {
             publisher: &self.handle,
             echo: self.options.echo,
             batch: &mut self.batch,
-            max_traced_msg_len: self.server.options.max_traced_msg_len,
-            stall: !self.server.options.no_fast_producer_stall,
+            max_traced_msg_len: self.settings.max_traced_msg_len,
+            stall: !self.settings.no_fast_producer_stall,
         };
         let delivered = router.deliver_all(result, &message);
         if !delivered

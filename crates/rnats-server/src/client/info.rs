@@ -86,10 +86,6 @@ fn from_unix_nanos(nanos: u64) -> SystemTime {
 
 /// One connection as monitoring reports it, open or closed.
 #[derive(Debug, Clone)]
-#[expect(
-    dead_code,
-    reason = "read by the monitoring endpoints, which land next"
-)]
 pub(crate) struct ConnectionSnapshot {
     pub(crate) cid: u64,
     pub(crate) addr: SocketAddr,

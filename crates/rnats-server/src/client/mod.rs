@@ -193,6 +193,11 @@ impl ClientHandle {
         self.outbound.lock().closed
     }
 
+    /// Wakes the reader without closing the client: the options changed.
+    pub(crate) fn wake_reader(&self) {
+        self.reader_wake.notify_one();
+    }
+
     /// Completes when another task closes the client (the reader waits on it).
     pub(crate) async fn closed_elsewhere(&self) {
         self.reader_wake.notified().await;

@@ -61,6 +61,42 @@ impl Default for LogSettings {
     }
 }
 
+/// What a reload changes in the log settings, as the reference reports it (`Reloaded: debug =
+/// true`); an error for a change the reference cannot make while running.
+pub fn changes(old: &LogSettings, new: &LogSettings) -> Result<Vec<String>, String> {
+    if old.size_limit != new.size_limit {
+        return Err(format!(
+            "config reload not supported for LogSizeLimit: old={}, new={}",
+            old.size_limit, new.size_limit
+        ));
+    }
+    let mut changes = Vec::new();
+    let mut note = |changed: bool, name: &str, value: String| {
+        if changed {
+            changes.push(format!("Reloaded: {name} = {value}"));
+        }
+    };
+    note(old.debug != new.debug, "debug", new.debug.to_string());
+    note(old.trace != new.trace, "trace", new.trace.to_string());
+    note(old.time != new.time, "logtime", new.time.to_string());
+    note(old.utc != new.utc, "logtime_utc", new.utc.to_string());
+    let file = |settings: &LogSettings| {
+        settings
+            .file
+            .as_ref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default()
+    };
+    note(old.file != new.file, "log_file", file(new));
+    note(
+        old.max_files != new.max_files,
+        "logfile_max_num",
+        new.max_files.to_string(),
+    );
+    note(old.json != new.json, "log_json", new.json.to_string());
+    Ok(changes)
+}
+
 /// The installed logger; cheap to clone, used to reconfigure or reopen it.
 #[derive(Clone)]
 pub struct Logger {
@@ -100,7 +136,6 @@ impl Logger {
         Ok(logger)
     }
 
-    #[expect(dead_code, reason = "used by configuration reload, which lands next")]
     /// Applies new settings: levels at once, and a new file if the path or rotation changed.
     pub fn reconfigure(&self, settings: &LogSettings) -> io::Result<()> {
         let fresh = Output::new(settings)?;

@@ -1,0 +1,155 @@
+//! `/accountz` and `/accstatz`: the accounts and their traffic. rnats has only the global
+//! account `$G` and no system account, so both answer what the reference answers when
+//! started with `no_sys_acc: true`.
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::query::{BadRequest, Query};
+use super::reply::Reply;
+use super::router::paths;
+use super::subsz::SublistStatsJson;
+use super::{Monitor, format};
+use crate::account::GLOBAL_ACCOUNT;
+
+/// The `/accountz` document.
+#[derive(Debug, Serialize)]
+struct Accountz {
+    server_id: String,
+    now: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    accounts: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_detail: Option<AccountInfo>,
+}
+
+/// `/accountz?acc=NAME` `account_detail`; imports, exports and mappings are empty and so
+/// left out, as the reference does.
+#[derive(Debug, Serialize)]
+struct AccountInfo {
+    account_name: String,
+    update_time: String,
+    expired: bool,
+    complete: bool,
+    jetstream_enabled: bool,
+    leafnode_connections: u32,
+    client_connections: usize,
+    subscriptions: usize,
+    name_tag: String,
+    sublist_stats: SublistStatsJson,
+}
+
+/// `GET /accountz`: the account names, or one account's details with `acc`.
+pub(crate) fn accountz(monitor: &Monitor, query: &Query) -> Result<Reply, BadRequest> {
+    monitor.count(paths::ACCOUNTZ);
+    let server = &monitor.server;
+    let mut document = Accountz {
+        server_id: server.server_id.clone(),
+        now: format::rfc3339_nanos(SystemTime::now()),
+        accounts: Vec::new(),
+        account_detail: None,
+    };
+    match query.get("acc") {
+        "" => document.accounts.push(GLOBAL_ACCOUNT),
+        GLOBAL_ACCOUNT => {
+            let sublist = &server.global_account.sublist;
+            document.account_detail = Some(AccountInfo {
+                account_name: GLOBAL_ACCOUNT.to_owned(),
+                // The global account is created with the server and never updated.
+                update_time: format::rfc3339_nanos(server.started),
+                expired: false,
+                complete: true,
+                jetstream_enabled: false,
+                leafnode_connections: 0,
+                client_connections: server.connection_count(),
+                subscriptions: sublist.count(),
+                name_tag: GLOBAL_ACCOUNT.to_owned(),
+                sublist_stats: SublistStatsJson::from(&sublist.stats()),
+            });
+        }
+        other => return Err(BadRequest(format!("Account {other} does not exist"))),
+    }
+    Ok(Reply::json(&document))
+}
+
+/// The `/accstatz` document.
+#[derive(Debug, Serialize)]
+struct AccountStatz {
+    server_id: String,
+    now: String,
+    account_statz: Vec<AccountStat>,
+}
+
+/// One account's figures.
+#[derive(Debug, Serialize)]
+struct AccountStat {
+    acc: &'static str,
+    name: &'static str,
+    conns: usize,
+    leafnodes: u32,
+    total_conns: usize,
+    num_subscriptions: usize,
+    sent: DataStats,
+    received: DataStats,
+    slow_consumers: u64,
+}
+
+/// Messages and bytes, split by where they went or came from.
+#[derive(Debug, Serialize)]
+struct DataStats {
+    msgs: u64,
+    bytes: u64,
+    gateways: MsgBytes,
+    routes: MsgBytes,
+    leafs: MsgBytes,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct MsgBytes {
+    msgs: u64,
+    bytes: u64,
+}
+
+impl DataStats {
+    /// Traffic with clients only: there are no gateways, routes or leafnodes.
+    fn clients(msgs: u64, bytes: u64) -> Self {
+        DataStats {
+            msgs,
+            bytes,
+            gateways: MsgBytes::default(),
+            routes: MsgBytes::default(),
+            leafs: MsgBytes::default(),
+        }
+    }
+}
+
+/// `GET /accstatz`: accounts with connections, or all with `unused=1`. Like the reference's
+/// HTTP handler, it does not read `acc`.
+pub(crate) fn accstatz(monitor: &Monitor, query: &Query) -> Result<Reply, BadRequest> {
+    monitor.count(paths::ACCSTATZ);
+    let include_unused = query.bool("unused")?;
+    let server = &monitor.server;
+    let conns = server.connection_count();
+    // Every client is in the global account, so its traffic is the server's.
+    let stats = server.stats.snapshot();
+    let mut document = AccountStatz {
+        server_id: server.server_id.clone(),
+        now: format::rfc3339_nanos(SystemTime::now()),
+        account_statz: Vec::new(),
+    };
+    if include_unused || conns > 0 {
+        document.account_statz.push(AccountStat {
+            acc: GLOBAL_ACCOUNT,
+            name: GLOBAL_ACCOUNT,
+            conns,
+            leafnodes: 0,
+            total_conns: conns,
+            num_subscriptions: server.global_account.sublist.count(),
+            sent: DataStats::clients(stats.out_msgs, stats.out_bytes),
+            received: DataStats::clients(stats.in_msgs, stats.in_bytes),
+            slow_consumers: stats.slow_consumers,
+        });
+    }
+    Ok(Reply::json(&document))
+}

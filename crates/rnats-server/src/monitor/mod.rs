@@ -1,0 +1,213 @@
+//! The monitoring HTTP server: nats-server's endpoints (`/varz`, `/connz`, `/subsz`, ...) with
+//! the same JSON, plus a Prometheus `/metrics` of rnats' own.
+//!
+//! It runs on the server's runtime as one accept task plus one task per HTTP connection, all
+//! on the server's task tracker, and stops when the server shuts down (not in lame duck mode:
+//! the reference keeps monitoring up while it drains clients). Every answer is built from
+//! snapshots taken at request time; nothing is sampled in the background.
+
+mod accounts;
+mod cluster;
+mod conn_info;
+mod connz;
+mod debug;
+pub(crate) mod format;
+mod health;
+mod json;
+mod metrics;
+mod process;
+mod query;
+mod reply;
+mod router;
+mod subsz;
+mod varz;
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use parking_lot::Mutex;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::server::ServerState;
+
+/// How long a client may take to send its request headers; the reference allows the same.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// The first pause after a failed accept; it doubles up to a second.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// Why monitoring could not start.
+#[derive(Debug)]
+pub(crate) struct BindError {
+    /// The `host:port` it tried.
+    pub(crate) addr: String,
+    /// What the operating system said.
+    pub(crate) source: io::Error,
+}
+
+/// Binds the monitoring listener (`http_host`, else `host`; port 0 picks a free one), logs
+/// `Starting http monitor on HOST:PORT` and serves until the server shuts down.
+pub(crate) async fn start(server: &Arc<ServerState>) -> Result<SocketAddr, BindError> {
+    let options = server.options();
+    let host = options.http_host.as_deref().unwrap_or(&options.host);
+    let addr = join_host_port(host, options.http_port.unwrap_or(0));
+    let bind_error = |source| BindError {
+        addr: addr.clone(),
+        source,
+    };
+    let listener = TcpListener::bind(&addr).await.map_err(bind_error)?;
+    let local = listener.local_addr().map_err(bind_error)?;
+    tracing::info!(
+        "Starting http monitor on {}",
+        join_host_port(host, local.port())
+    );
+    let monitor = Arc::new(Monitor::new(server.clone()));
+    server.tasks.spawn(accept_loop(monitor, listener));
+    Ok(local)
+}
+
+/// What every request handler shares.
+pub(crate) struct Monitor {
+    pub(crate) server: Arc<ServerState>,
+    /// `http_base_path` made absolute and clean, `/` when unset.
+    base_path: String,
+    /// Requests per endpoint for `/varz` `http_req_stats`, keyed by the reference's paths.
+    requests: Mutex<BTreeMap<&'static str, u64>>,
+    pub(crate) cpu: process::CpuSampler,
+    metrics: metrics::Metrics,
+}
+
+impl Monitor {
+    fn new(server: Arc<ServerState>) -> Self {
+        Monitor {
+            base_path: normalize_base_path(&server.options().http_base_path),
+            requests: Mutex::new(BTreeMap::new()),
+            cpu: process::CpuSampler::new(),
+            metrics: metrics::Metrics::new(server.clone()),
+            server,
+        }
+    }
+
+    /// Counts a request to `path` (one of the paths in [`router::paths`]).
+    pub(crate) fn count(&self, path: &'static str) {
+        *self.requests.lock().entry(path).or_insert(0) += 1;
+    }
+
+    /// Requests per endpoint so far.
+    pub(crate) fn request_counts(&self) -> BTreeMap<&'static str, u64> {
+        self.requests.lock().clone()
+    }
+
+    /// The normalized base path.
+    pub(crate) fn base_path(&self) -> &str {
+        &self.base_path
+    }
+}
+
+async fn accept_loop(monitor: Arc<Monitor>, listener: TcpListener) {
+    let server = monitor.server.clone();
+    let mut backoff = ACCEPT_BACKOFF_MIN;
+    loop {
+        let accepted = tokio::select! {
+            () = server.shutdown.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                backoff = ACCEPT_BACKOFF_MIN;
+                server.tasks.spawn(serve(monitor.clone(), stream));
+            }
+            Err(error) => {
+                tracing::error!(
+                    "monitoring: accept error ({error}), sleeping {}ms",
+                    backoff.as_millis()
+                );
+                tokio::select! {
+                    () = server.shutdown.cancelled() => return,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+            }
+        }
+    }
+}
+
+/// Serves one HTTP/1.1 connection; at shutdown it finishes the request in progress and closes.
+async fn serve(monitor: Arc<Monitor>, stream: TcpStream) {
+    let shutdown = monitor.server.shutdown.clone();
+    let handler = monitor.clone();
+    let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let query = query::Query::parse(request.uri().query());
+        let reply = router::route(&handler, request.uri().path(), &query);
+        async move { Ok::<_, Infallible>(reply.into_response()) }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        // Go writes canonical header names; some hand-written scrapers compare them exactly.
+        .title_case_headers(true)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        () = shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(error) = result {
+        tracing::debug!("monitoring: connection error: {error}");
+    }
+}
+
+/// `host:port`, with brackets around an IPv6 host.
+fn join_host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// The base path as the reference serves it: empty is `/`, a leading `/` is added, and the
+/// path is cleaned (no trailing `/`, no `.`/`..`/empty segments).
+fn normalize_base_path(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            segment => segments.push(segment),
+        }
+    }
+    format!("/{}", segments.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_paths_normalize_like_the_reference() {
+        assert_eq!(normalize_base_path(""), "/");
+        assert_eq!(normalize_base_path("/"), "/");
+        assert_eq!(normalize_base_path("nats"), "/nats");
+        assert_eq!(normalize_base_path("/nats/"), "/nats");
+        assert_eq!(normalize_base_path("//a/./b/../c"), "/a/c");
+    }
+
+    #[test]
+    fn hosts_join_like_go() {
+        assert_eq!(join_host_port("127.0.0.1", 8222), "127.0.0.1:8222");
+        assert_eq!(join_host_port("::1", 8222), "[::1]:8222");
+    }
+}

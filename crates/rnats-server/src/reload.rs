@@ -1,0 +1,273 @@
+//! Configuration reload: which options may change while the server runs, and how the
+//! change is reported.
+//!
+//! A reload is all or nothing: if any option that cannot change did, nothing changes and
+//! the error names it (with the reference's field name, old and new value). Otherwise the
+//! new options replace the old ones; new connections see them at once and existing ones
+//! at their next read, and clients the new authentication rejects are closed.
+
+use std::fmt;
+
+use crate::monitor::format::go_duration;
+use crate::options::{Authentication, Options};
+use crate::process_files;
+use crate::server::{ServerHandle, ServerState};
+
+/// A reload that was refused, and why; the server keeps its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReloadError {
+    field: &'static str,
+    old: String,
+    new: String,
+}
+
+impl fmt::Display for ReloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "config reload not supported for {}: old={}, new={}",
+            self.field, self.old, self.new
+        )
+    }
+}
+
+impl std::error::Error for ReloadError {}
+
+impl ServerHandle {
+    /// Replaces the server's options with `new`, if every option that changed may change
+    /// while running; returns what changed, one log line each (`Reloaded: max_payload = 2`).
+    pub fn reload(&self, new: Options) -> Result<Vec<String>, ReloadError> {
+        let state = self.state();
+        let old = state.options();
+        refuse_fixed(&old, &new)?;
+        let changes = describe(&old, &new);
+        rewrite_process_files(state, &old, &new);
+        // Readers pick the new options up at once; one whose client the new authentication
+        // rejects closes it.
+        state.replace_options(new);
+        Ok(changes)
+    }
+}
+
+/// Writes the pid file and the ports file where the new options want them; failures are
+/// logged, as they do not stop a running server.
+fn rewrite_process_files(state: &ServerState, old: &Options, new: &Options) {
+    if new.pid_file != old.pid_file
+        && let Some(path) = &new.pid_file
+        && let Err(error) = process_files::write_pid_file(path)
+    {
+        tracing::error!("Could not write pidfile: {error}");
+    }
+    if new.ports_file_dir == old.ports_file_dir {
+        return;
+    }
+    let mut current = state.ports_file.lock();
+    if let Some(path) = current.take()
+        && let Err(error) = std::fs::remove_file(&path)
+    {
+        tracing::error!("Error cleaning up ports file {}: {error}", path.display());
+    }
+    if let Some(dir) = &new.ports_file_dir {
+        match process_files::write_ports_file(dir, &new.host, state.client_port) {
+            Ok(path) => *current = Some(path),
+            Err(error) => tracing::error!("Error writing ports file: {error}"),
+        }
+    }
+}
+
+/// The first option that changed but cannot change while running, in the reference's order.
+fn refuse_fixed(old: &Options, new: &Options) -> Result<(), ReloadError> {
+    fn check<T: PartialEq + fmt::Display>(
+        field: &'static str,
+        old: T,
+        new: T,
+    ) -> Result<(), ReloadError> {
+        if old == new {
+            return Ok(());
+        }
+        Err(ReloadError {
+            field,
+            old: old.to_string(),
+            new: new.to_string(),
+        })
+    }
+    let name = |options: &Options| options.server_name.clone().unwrap_or_default();
+    let port = |port: Option<u16>| port.map(|p| p.to_string()).unwrap_or_else(|| "0".into());
+    check("ServerName", name(old), name(new))?;
+    check("Host", old.host.as_str(), new.host.as_str())?;
+    check("Port", old.port, new.port)?;
+    check("MaxSubs", old.max_subscriptions, new.max_subscriptions)?;
+    check("MaxPending", old.max_pending, new.max_pending)?;
+    check(
+        "NoHeaderSupport",
+        old.no_header_support,
+        new.no_header_support,
+    )?;
+    check("NoSublistCache", old.no_sublist_cache, new.no_sublist_cache)?;
+    check(
+        "MaxClosedClients",
+        old.max_closed_clients,
+        new.max_closed_clients,
+    )?;
+    let host = |options: &Options| options.http_host.clone().unwrap_or_default();
+    check("HTTPHost", host(old), host(new))?;
+    check("HTTPPort", port(old.http_port), port(new.http_port))?;
+    check(
+        "HTTPBasePath",
+        old.http_base_path.as_str(),
+        new.http_base_path.as_str(),
+    )?;
+    let duration = |d: std::time::Duration| format!("{d:?}");
+    check(
+        "LameDuckDuration",
+        duration(old.lame_duck_duration),
+        duration(new.lame_duck_duration),
+    )?;
+    check(
+        "LameDuckGracePeriod",
+        duration(old.lame_duck_grace_period),
+        duration(new.lame_duck_grace_period),
+    )
+}
+
+/// One line per reloadable option that changed, in the reference's words.
+fn describe(old: &Options, new: &Options) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut note = |changed: bool, line: String| {
+        if changed {
+            lines.push(line);
+        }
+    };
+    let path = |path: &Option<std::path::PathBuf>| {
+        path.as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
+    note(
+        old.pid_file != new.pid_file,
+        format!("Reloaded: pid_file = {}", path(&new.pid_file)),
+    );
+    note(
+        old.ports_file_dir != new.ports_file_dir,
+        format!("Reloaded: ports_file_dir = {}", path(&new.ports_file_dir)),
+    );
+    note(
+        old.client_advertise != new.client_advertise,
+        format!(
+            "Reload: client_advertise = {}",
+            new.client_advertise.as_deref().unwrap_or_default()
+        ),
+    );
+    if old.auth != new.auth {
+        match &new.auth {
+            Authentication::UserPassword { .. } => {
+                note(true, "Reloaded: authorization username".to_owned());
+                note(true, "Reloaded: authorization password".to_owned());
+            }
+            Authentication::Token(_) | Authentication::None => {
+                note(true, "Reloaded: authorization token".to_owned());
+            }
+        }
+    }
+    note(
+        old.auth_timeout != new.auth_timeout,
+        format!(
+            "Reloaded: authorization timeout = {}",
+            new.auth_timeout.as_secs_f64()
+        ),
+    );
+    note(
+        old.ping_interval != new.ping_interval,
+        format!(
+            "Reloaded: ping_interval = {}",
+            go_duration(new.ping_interval)
+        ),
+    );
+    note(
+        old.ping_max != new.ping_max,
+        format!("Reloaded: ping_max = {}", new.ping_max),
+    );
+    note(
+        old.write_deadline != new.write_deadline,
+        format!(
+            "Reloaded: write_deadline = {}",
+            go_duration(new.write_deadline)
+        ),
+    );
+    note(
+        old.max_connections != new.max_connections,
+        format!("Reloaded: max_connections = {}", new.max_connections),
+    );
+    note(
+        old.max_payload != new.max_payload,
+        format!("Reloaded: max_payload = {}", new.max_payload),
+    );
+    note(
+        old.max_control_line != new.max_control_line,
+        format!("Reloaded: max_control_line = {}", new.max_control_line),
+    );
+    note(
+        old.max_traced_msg_len != new.max_traced_msg_len,
+        format!("Reloaded: max_traced_msg_len = {}", new.max_traced_msg_len),
+    );
+    note(
+        old.no_fast_producer_stall != new.no_fast_producer_stall,
+        format!(
+            "Reloaded: fast producers will {}be stalled",
+            if new.no_fast_producer_stall {
+                "not "
+            } else {
+                ""
+            }
+        ),
+    );
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn fixed_options_are_refused_with_the_reference_text() {
+        let old = Options::default();
+        let new = Options {
+            port: 14779,
+            ..Options::default()
+        };
+        let error = refuse_fixed(&old, &new).expect_err("port is fixed");
+        assert_eq!(
+            error.to_string(),
+            "config reload not supported for Port: old=4222, new=14779"
+        );
+        let renamed = Options {
+            server_name: Some("foo".into()),
+            ..Options::default()
+        };
+        assert_eq!(
+            refuse_fixed(&old, &renamed).map_err(|e| e.to_string()),
+            Err("config reload not supported for ServerName: old=, new=foo".into())
+        );
+    }
+
+    #[test]
+    fn reloadable_changes_are_described() {
+        let old = Options::default();
+        let new = Options {
+            max_payload: 2 * 1024 * 1024,
+            ping_interval: Duration::from_secs(30),
+            auth: Authentication::Token("t".into()),
+            ..Options::default()
+        };
+        assert!(refuse_fixed(&old, &new).is_ok());
+        assert_eq!(
+            describe(&old, &new),
+            [
+                "Reloaded: authorization token",
+                "Reloaded: ping_interval = 30s",
+                "Reloaded: max_payload = 2097152",
+            ]
+        );
+    }
+}

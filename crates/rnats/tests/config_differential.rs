@@ -1,0 +1,225 @@
+//! Configuration files read by both servers: the same verdict and messages in check mode
+//! (`-t -c`, digest included), and the same effective values in `/varz` when they run.
+//! Files with security settings rnats refuses on purpose are not in the corpus (see
+//! `config::blocks`).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+
+use common::{Process, temp_dir};
+use rnats_testkit::reference_server_path;
+
+/// Files next to the main one (name, contents), for `include`.
+type Others = &'static [(&'static str, &'static str)];
+
+/// (name, main file, other files next to it).
+const CORPUS: &[(&str, &str, Others)] = &[
+    ("minimal", "port: 4222\n", &[]),
+    (
+        "separators",
+        "port = 4222\nhost 127.0.0.1\nserver_name: \"edge 1\"\n",
+        &[],
+    ),
+    ("spaces in name", "server_name: \"a b\"\n", &[]),
+    (
+        "sizes and durations",
+        "max_payload: 2MB\nmax_pending: 64MB\nmax_control_line: 8KB\nping_interval: \"30s\"\n\
+         write_deadline: \"3s\"\nlame_duck_duration: \"1m\"\nlame_duck_grace_period: \"5s\"\n",
+        &[],
+    ),
+    (
+        "seconds for durations",
+        "ping_interval: 5\nwrite_deadline: 3\n",
+        &[],
+    ),
+    ("bad duration", "write_deadline: \"2x\"\n", &[]),
+    ("short lame duck", "lame_duck_duration: \"5s\"\n", &[]),
+    ("negative grace", "lame_duck_grace_period: \"-1s\"\n", &[]),
+    (
+        "payload over pending",
+        "max_payload: 1MB\nmax_pending: 1KB\n",
+        &[],
+    ),
+    ("payload too big", "max_payload: 100GB\n", &[]),
+    ("unknown key", "port: 4222\nbogus_key: 1\n", &[]),
+    ("wrong types", "port: \"x\"\ndebug: \"y\"\n", &[]),
+    (
+        "unknown and warning",
+        "bogus: 1\nport: \"x\"\nping_interval: 5\n",
+        &[],
+    ),
+    ("listen", "listen: 127.0.0.1:4333\n", &[]),
+    ("listen without port", "listen: \"localhost\"\n", &[]),
+    (
+        "comments and maps",
+        "# a comment\n// another\nauthorization {\n  user: a\n  password: b // trailing\n  \
+         timeout: 1.5\n}\n",
+        &[],
+    ),
+    (
+        "unknown in authorization",
+        "authorization { token: t, bogus: 1 }\n",
+        &[],
+    ),
+    (
+        "logging",
+        "debug: true\ntrace: false\nlogtime: true\nlogtime_utc: false\nlog_file: \"/tmp/x.log\"\n\
+         log_size_limit: 1MB\nlogfile_max_num: 3\nmax_traced_msg_len: 10\n",
+        &[],
+    ),
+    ("variables", "PORT = 4333\nport: $PORT\n", &[]),
+    ("missing variable", "port: $NOPE_RNATS_TEST\n", &[]),
+    (
+        "include",
+        "port: 4222\ninclude \"./limits.conf\"\n",
+        &[("limits.conf", "max_payload: 2MB\nmax_connections: 100\n")],
+    ),
+    ("missing include", "include \"./nope.conf\"\n", &[]),
+    (
+        "later blocks",
+        "cluster { name: c, port: 6222, routes: [\"nats://127.0.0.1:6223\"] }\n\
+         gateway { name: g, port: 7222 }\nleafnodes { port: 7422 }\n\
+         websocket { port: 8080, no_tls: true }\nmqtt { port: 1883 }\njetstream: enabled\n",
+        &[],
+    ),
+    (
+        "unknown in cluster",
+        "cluster { port: 6222, bogus: 1 }\n",
+        &[],
+    ),
+    ("unknown in jetstream", "jetstream { bogus: 1 }\n", &[]),
+    ("unbalanced map", "authorization { user: a\n", &[]),
+    ("unterminated string", "server_name: \"abc\n", &[]),
+    (
+        "monitoring",
+        "http: 127.0.0.1:8222\nhttp_base_path: /nats\n",
+        &[],
+    ),
+];
+
+/// Runs `program -t -c path` and returns the exit code and stderr with the program's name
+/// prefix and the directory removed.
+fn check(program: &Path, path: &Path, dir: &Path) -> (Option<i32>, String) {
+    let output = Command::new(program)
+        .arg("-t")
+        .arg("-c")
+        .arg(path)
+        .current_dir(dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr)
+        .replace("nats-server: ", "")
+        .replace("rnats: ", "")
+        .replace(&format!("{}/", dir.display()), "");
+    // The reference reports several errors in no fixed order: compare them as a set.
+    let mut lines: Vec<&str> = stderr.split('\n').collect();
+    lines.sort_unstable();
+    (output.status.code(), lines.join("\n"))
+}
+
+#[test]
+fn both_servers_judge_configuration_files_alike() {
+    let reference = reference_server_path();
+    let rnats = Path::new(env!("CARGO_BIN_EXE_rnats"));
+    let dir = temp_dir("config-differential");
+    let mut differences = Vec::new();
+    for (name, text, others) in CORPUS {
+        for (file, contents) in *others {
+            std::fs::write(dir.join(file), contents).expect("write include");
+        }
+        let path = dir.join("main.conf");
+        std::fs::write(&path, text).expect("write config");
+        let expected = check(&reference, &path, &dir);
+        let actual = check(rnats, &path, &dir);
+        if expected != actual {
+            differences.push(format!(
+                "{name}:\n  reference: {expected:?}\n  rnats:     {actual:?}"
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// Files whose effective values are compared while both servers run.
+const RUNNING: &[&str] = &[
+    "server_name: edge-1\nmax_payload: 2MB\nmax_pending: 64MB\nmax_control_line: 8KB\n\
+     max_connections: 100\nmax_subs: 10\nping_interval: \"30s\"\nping_max: 4\n\
+     write_deadline: \"3s\"\nhttp_base_path: /nats\n",
+    "ping_interval: 5\nwrite_deadline: 3\nmax_payload: 0\nmax_connections: 0\n",
+    "PAYLOAD = 512KB\nmax_payload: $PAYLOAD\nauthorization { user: a, password: b, timeout: 1.5 }\n",
+    "authorization { token: t }\nlisten: 127.0.0.1:-1\nhttp: 127.0.0.1:-1\n",
+    "cluster { name: c, port: -1 }\njetstream: disabled\n",
+];
+
+/// The `/varz` fields a configuration file decides.
+const CONFIGURED: &[&str] = &[
+    "server_name",
+    "host",
+    "auth_required",
+    "max_connections",
+    "max_subscriptions",
+    "ping_interval",
+    "ping_max",
+    "http_base_path",
+    "auth_timeout",
+    "max_control_line",
+    "max_payload",
+    "max_pending",
+    "write_deadline",
+    "config_digest",
+];
+
+/// Starts a server with the file and random ports, and returns its `/varz`.
+fn varz_of(program: &Path, config: &Path) -> serde_json::Value {
+    let config = config.to_str().expect("utf-8 path");
+    let mut process = Process::start_program(program, &["-c", config, "-p", "-1", "-m", "-1"]);
+    let line = process.wait_for("Starting http monitor on ");
+    let port: u16 = line
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.trim().parse().ok())
+        .expect("a port ends the line");
+    process.wait_for("Server is ready");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("monitor port");
+    let path = std::fs::read_to_string(config)
+        .ok()
+        .filter(|text| text.contains("http_base_path"))
+        .map_or("/varz", |_| "/nats/varz");
+    stream
+        .write_all(format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").as_bytes())
+        .expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    serde_json::from_str(body).unwrap_or_else(|error| panic!("{error}: {response}"))
+}
+
+#[test]
+fn both_servers_run_a_file_with_the_same_values() {
+    let reference = reference_server_path();
+    let rnats = Path::new(env!("CARGO_BIN_EXE_rnats"));
+    let dir = temp_dir("config-values");
+    let mut differences = Vec::new();
+    for text in RUNNING {
+        let path = dir.join("main.conf");
+        std::fs::write(&path, text).expect("write config");
+        let expected = varz_of(&reference, &path);
+        let actual = varz_of(rnats, &path);
+        for field in CONFIGURED {
+            // Without a name in the file, each server makes up its own.
+            let generated = *field == "server_name" && !text.contains("server_name");
+            if !generated && expected[field] != actual[field] {
+                differences.push(format!(
+                    "{text:?} {field}: reference {} rnats {}",
+                    expected[field], actual[field]
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
