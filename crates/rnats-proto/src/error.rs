@@ -42,6 +42,15 @@ pub enum ServerError {
         /// The queue group, when the SUB named one.
         queue: Option<String>,
     },
+    /// A reload took away the permission for an existing subscription, which was removed.
+    SubscriptionRevoked {
+        /// The subject of the removed subscription.
+        subject: String,
+        /// Its queue group, if any.
+        queue: Option<String>,
+        /// Its sid.
+        sid: String,
+    },
 }
 
 impl ServerError {
@@ -61,7 +70,8 @@ impl ServerError {
             | ServerError::InvalidSubject
             | ServerError::MaxSubscriptionsExceeded
             | ServerError::PublishViolation(_)
-            | ServerError::SubscribeViolation { .. } => false,
+            | ServerError::SubscribeViolation { .. }
+            | ServerError::SubscriptionRevoked { .. } => false,
         }
     }
 }
@@ -98,6 +108,22 @@ impl fmt::Display for ServerError {
             } => write!(
                 f,
                 "Permissions Violation for Subscription to \"{subject}\" using queue \"{queue}\""
+            ),
+            ServerError::SubscriptionRevoked {
+                subject,
+                queue: None,
+                sid,
+            } => write!(
+                f,
+                "Permissions Violation for Subscription to \"{subject}\" (sid \"{sid}\")"
+            ),
+            ServerError::SubscriptionRevoked {
+                subject,
+                queue: Some(queue),
+                sid,
+            } => write!(
+                f,
+                "Permissions Violation for Subscription to \"{subject}\" using queue \"{queue}\" (sid \"{sid}\")"
             ),
         }
     }

@@ -21,7 +21,13 @@ mod reload;
 mod server;
 mod stats;
 mod subscription;
+mod tls;
 
+pub use auth::{
+    DEFAULT_RESPONSE_EXPIRES, DEFAULT_RESPONSE_MAX, PLAINTEXT_WARNING, Permissions,
+    ResponsePermission, SubjectPermission, User, UserCredentials, has_plaintext_passwords,
+    is_valid_user_nkey,
+};
 pub use options::{Authentication, Options};
 pub use options::{
     DEFAULT_AUTH_TIMEOUT, DEFAULT_LAME_DUCK_DURATION, DEFAULT_LAME_DUCK_GRACE_PERIOD,
@@ -32,6 +38,10 @@ pub use options::{
 pub use reload::ReloadError;
 pub use server::{COMPATIBLE_VERSION, Server, ServerHandle, StartError};
 pub use stats::StatsSnapshot;
+pub use tls::{
+    DEFAULT_HANDSHAKE_FIRST_FALLBACK, DEFAULT_TLS_TIMEOUT, HandshakeFirst, TlsError, TlsOptions,
+    TlsVersion,
+};
 
 /// A duration as the reference prints it in logs and errors: `2m0s`, `30s`, `1.5s`, `100ms`.
 pub fn format_duration(duration: std::time::Duration) -> String {

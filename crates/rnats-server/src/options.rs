@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::auth::{Permissions, User};
+use crate::tls::TlsOptions;
+
 /// The default client port.
 pub const DEFAULT_PORT: u16 = 4222;
 /// The default `max_payload`: 1 MiB.
@@ -68,6 +71,12 @@ pub struct Options {
     pub auth: Authentication,
     /// How long a client may take to send CONNECT when authentication is required.
     pub auth_timeout: Duration,
+    /// The `authorization` block's users: name and password, or NKey, with permissions.
+    pub users: Vec<User>,
+    /// Permissions of the users listed without their own.
+    pub default_permissions: Option<Permissions>,
+    /// The user a client that sends no credentials connects as (one of `users`).
+    pub no_auth_user: Option<String>,
     /// Longest payload shown by protocol tracing; 0 shows all of it.
     pub max_traced_msg_len: usize,
     /// In lame duck mode, the time over which clients are closed (grace period included).
@@ -90,6 +99,12 @@ pub struct Options {
     pub config_digest: String,
     /// Write `<executable>_<pid>.ports` with the client URLs into this directory while running.
     pub ports_file_dir: Option<PathBuf>,
+    /// TLS for client connections (and HTTPS monitoring); `None` is plaintext only.
+    pub tls: Option<TlsOptions>,
+    /// With `tls`, accept plaintext clients too (INFO says `tls_available`).
+    pub allow_non_tls: bool,
+    /// Port of the monitoring HTTPS listener (with `tls`'s certificate); 0 picks a free port.
+    pub https_port: Option<u16>,
 }
 
 impl Default for Options {
@@ -112,6 +127,9 @@ impl Default for Options {
             no_fast_producer_stall: false,
             auth: Authentication::None,
             auth_timeout: DEFAULT_AUTH_TIMEOUT,
+            users: Vec::new(),
+            default_permissions: None,
+            no_auth_user: None,
             max_traced_msg_len: 0,
             lame_duck_duration: DEFAULT_LAME_DUCK_DURATION,
             lame_duck_grace_period: DEFAULT_LAME_DUCK_GRACE_PERIOD,
@@ -123,6 +141,9 @@ impl Default for Options {
             config_file: None,
             config_digest: String::new(),
             ports_file_dir: None,
+            tls: None,
+            allow_non_tls: false,
+            https_port: None,
         }
     }
 }

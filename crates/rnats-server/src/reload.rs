@@ -12,6 +12,7 @@ use crate::monitor::format::go_duration;
 use crate::options::{Authentication, Options};
 use crate::process_files;
 use crate::server::{ServerHandle, ServerState};
+use crate::tls::{DEFAULT_TLS_TIMEOUT, HandshakeFirst, TlsOptions, TlsSetup};
 
 /// A reload that was refused, and why; the server keeps its options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,10 +20,15 @@ pub struct ReloadError {
     field: &'static str,
     old: String,
     new: String,
+    /// A problem other than a fixed option (new TLS files that cannot be used).
+    detail: Option<String>,
 }
 
 impl fmt::Display for ReloadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(detail) = &self.detail {
+            return f.write_str(detail);
+        }
         write!(
             f,
             "config reload not supported for {}: old={}, new={}",
@@ -40,11 +46,19 @@ impl ServerHandle {
         let state = self.state();
         let old = state.options();
         refuse_fixed(&old, &new)?;
-        let changes = describe(&old, &new);
+        // New certificates are read now, for new connections; existing ones keep theirs.
+        let tls = TlsSetup::build(&new).map_err(|error| ReloadError {
+            field: "TLS",
+            old: String::new(),
+            new: String::new(),
+            detail: Some(error.to_string()),
+        })?;
+        let mut changes = describe(&old, &new);
+        changes.extend(describe_tls(&old, &new));
         rewrite_process_files(state, &old, &new);
         // Readers pick the new options up at once; one whose client the new authentication
         // rejects closes it.
-        state.replace_options(new);
+        state.replace_options(new, tls);
         Ok(changes)
     }
 }
@@ -89,6 +103,7 @@ fn refuse_fixed(old: &Options, new: &Options) -> Result<(), ReloadError> {
             field,
             old: old.to_string(),
             new: new.to_string(),
+            detail: None,
         })
     }
     let name = |options: &Options| options.server_name.clone().unwrap_or_default();
@@ -96,6 +111,8 @@ fn refuse_fixed(old: &Options, new: &Options) -> Result<(), ReloadError> {
     check("ServerName", name(old), name(new))?;
     check("Host", old.host.as_str(), new.host.as_str())?;
     check("Port", old.port, new.port)?;
+    let no_auth_user = |options: &Options| options.no_auth_user.clone().unwrap_or_default();
+    check("NoAuthUser", no_auth_user(old), no_auth_user(new))?;
     check("MaxSubs", old.max_subscriptions, new.max_subscriptions)?;
     check("MaxPending", old.max_pending, new.max_pending)?;
     check(
@@ -112,6 +129,8 @@ fn refuse_fixed(old: &Options, new: &Options) -> Result<(), ReloadError> {
     let host = |options: &Options| options.http_host.clone().unwrap_or_default();
     check("HTTPHost", host(old), host(new))?;
     check("HTTPPort", port(old.http_port), port(new.http_port))?;
+    check("HTTPSPort", port(old.https_port), port(new.https_port))?;
+    check("AllowNonTLS", old.allow_non_tls, new.allow_non_tls)?;
     check(
         "HTTPBasePath",
         old.http_base_path.as_str(),
@@ -128,6 +147,15 @@ fn refuse_fixed(old: &Options, new: &Options) -> Result<(), ReloadError> {
         duration(old.lame_duck_grace_period),
         duration(new.lame_duck_grace_period),
     )
+}
+
+/// The user, password and token of the single identity; empty when not set.
+fn single_identity(auth: &Authentication) -> (&str, &str, &str) {
+    match auth {
+        Authentication::None => ("", "", ""),
+        Authentication::Token(token) => ("", "", token),
+        Authentication::UserPassword { user, password } => (user, password, ""),
+    }
 }
 
 /// One line per reloadable option that changed, in the reference's words.
@@ -158,17 +186,24 @@ fn describe(old: &Options, new: &Options) -> Vec<String> {
             new.client_advertise.as_deref().unwrap_or_default()
         ),
     );
-    if old.auth != new.auth {
-        match &new.auth {
-            Authentication::UserPassword { .. } => {
-                note(true, "Reloaded: authorization username".to_owned());
-                note(true, "Reloaded: authorization password".to_owned());
-            }
-            Authentication::Token(_) | Authentication::None => {
-                note(true, "Reloaded: authorization token".to_owned());
-            }
-        }
-    }
+    let users_changed =
+        old.users != new.users || old.default_permissions != new.default_permissions;
+    note(users_changed, "Reloaded: authorization users".to_owned());
+    note(users_changed, "Reloaded: accounts".to_owned());
+    let (old_user, old_password, old_token) = single_identity(&old.auth);
+    let (new_user, new_password, new_token) = single_identity(&new.auth);
+    note(
+        old_user != new_user,
+        "Reloaded: authorization username".to_owned(),
+    );
+    note(
+        old_password != new_password,
+        "Reloaded: authorization password".to_owned(),
+    );
+    note(
+        old_token != new_token,
+        "Reloaded: authorization token".to_owned(),
+    );
     note(
         old.auth_timeout != new.auth_timeout,
         format!(
@@ -221,6 +256,47 @@ fn describe(old: &Options, new: &Options) -> Vec<String> {
             }
         ),
     );
+    lines
+}
+
+/// The lines for a changed `tls` block, in the reference's words: the timeout and the
+/// handshake order have their own; any other change reloads the certificates.
+fn describe_tls(old: &Options, new: &Options) -> Vec<String> {
+    let timeout = |o: &Options| o.tls.as_ref().map_or(DEFAULT_TLS_TIMEOUT, |t| t.timeout);
+    let first = |o: &Options| {
+        o.tls
+            .as_ref()
+            .is_some_and(|t| t.handshake_first != HandshakeFirst::Off)
+    };
+    // The block without the settings that have their own line.
+    let rest = |o: &Options| {
+        o.tls.as_ref().map(|t| TlsOptions {
+            timeout: DEFAULT_TLS_TIMEOUT,
+            handshake_first: HandshakeFirst::Off,
+            ..t.clone()
+        })
+    };
+    let mut lines = Vec::new();
+    if timeout(old) != timeout(new) {
+        lines.push(format!(
+            "Reloaded: tls timeout = {}",
+            timeout(new).as_secs_f64()
+        ));
+    }
+    if rest(old) != rest(new) {
+        let state = if new.tls.is_some() {
+            "enabled"
+        } else {
+            "disabled"
+        };
+        lines.push(format!("Reloaded: tls = {state}"));
+    }
+    if first(old) != first(new) {
+        lines.push(format!(
+            "Reloaded: Client TLS handshake first: {}",
+            first(new)
+        ));
+    }
     lines
 }
 

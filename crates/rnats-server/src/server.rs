@@ -15,12 +15,14 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::account::{Account, GLOBAL_ACCOUNT};
+use crate::auth::Authenticator;
 use crate::client::ClientHandle;
 use crate::client::info::ConnectionSnapshot;
 use crate::listener;
 use crate::options::Options;
 use crate::process_files;
 use crate::stats::{ServerStats, StatsSnapshot};
+use crate::tls::{TlsError, TlsSetup};
 
 /// The nats-server release whose protocol and behaviour rnats reproduces.
 ///
@@ -49,6 +51,17 @@ pub enum StartError {
     PidFile(io::Error),
     /// The ports file could not be written.
     PortsFile(io::Error),
+    /// The TLS options cannot be used (files, key pair, settings).
+    Tls(TlsError),
+    /// HTTPS monitoring was asked for without a TLS certificate.
+    HttpsWithoutTls,
+    /// Both an HTTP and an HTTPS monitoring port were given.
+    HttpAndHttps {
+        /// The HTTP port.
+        http: u16,
+        /// The HTTPS port.
+        https: u16,
+    },
     /// The monitoring listener could not bind its address.
     Monitor {
         /// The address it tried.
@@ -66,6 +79,14 @@ impl std::fmt::Display for StartError {
             }
             StartError::PidFile(source) => write!(f, "Could not write pidfile: {source}"),
             StartError::PortsFile(source) => write!(f, "Error writing ports file: {source}"),
+            StartError::Tls(error) => write!(f, "{error}"),
+            StartError::HttpsWithoutTls => {
+                f.write_str("Can't start monitoring: TLS cert and key required for HTTPS")
+            }
+            StartError::HttpAndHttps { http, https } => write!(
+                f,
+                "Can't start monitoring: can't specify both HTTP ({http}) and HTTPs ({https}) ports"
+            ),
             StartError::Monitor { addr, source } => write!(
                 f,
                 "Can't start monitoring: can't listen to the monitor port: listen tcp {addr}: {source}"
@@ -81,6 +102,8 @@ impl std::error::Error for StartError {
             | StartError::PidFile(source)
             | StartError::PortsFile(source)
             | StartError::Monitor { source, .. } => Some(source),
+            StartError::Tls(error) => Some(error),
+            StartError::HttpsWithoutTls | StartError::HttpAndHttps { .. } => None,
         }
     }
 }
@@ -100,9 +123,19 @@ impl Server {
         );
         tracing::info!("  Name:     {server_name}");
         tracing::info!("  ID:       {server_id}");
+        if crate::auth::has_plaintext_passwords(&options) {
+            tracing::warn!("{}", crate::auth::PLAINTEXT_WARNING);
+        }
         if let Some(path) = &options.config_file {
             let digest = &options.config_digest;
             tracing::info!("Using configuration file: {} ({digest})", path.display());
+        }
+        let tls = TlsSetup::build(&options).map_err(StartError::Tls)?;
+        if let (Some(http), Some(https)) = (options.http_port, options.https_port) {
+            return Err(StartError::HttpAndHttps { http, https });
+        }
+        if options.https_port.is_some() && tls.is_none() {
+            return Err(StartError::HttpsWithoutTls);
         }
         if let Some(path) = &options.pid_file {
             process_files::write_pid_file(path).map_err(StartError::PidFile)?;
@@ -116,13 +149,14 @@ impl Server {
         let client_addr = listener.local_addr().map_err(listen_error)?;
         let state = Arc::new(ServerState::new(
             options,
+            tls,
             server_id,
             server_name,
             client_addr,
         ));
         let options = state.options();
         let monitoring_addr =
-            match options.http_port {
+            match options.http_port.or(options.https_port) {
                 Some(_) => Some(crate::monitor::start(&state).await.map_err(|error| {
                     StartError::Monitor {
                         addr: error.addr,
@@ -136,6 +170,18 @@ impl Server {
             "Listening for client connections on {}",
             display_addr(&options.host, port)
         );
+        if let Some(tls) = &options.tls {
+            if options.allow_non_tls {
+                tracing::info!("TLS available for client connections");
+            } else {
+                tracing::info!("TLS required for client connections");
+            }
+            if tls.handshake_first == crate::tls::HandshakeFirst::On {
+                tracing::warn!(
+                    "Clients that are not using \"TLS Handshake First\" option will fail to connect"
+                );
+            }
+        }
         if let Some(dir) = &options.ports_file_dir {
             let path = process_files::write_ports_file(dir, &options.host, port)
                 .map_err(StartError::PortsFile)?;
@@ -307,11 +353,22 @@ struct Settings {
     options: Arc<Options>,
     /// The INFO clients get, without the per-client fields.
     info: ServerInfo,
+    /// The TLS configuration built from the options, for new connections.
+    tls: Option<Arc<TlsSetup>>,
+    /// The identities and permissions built from the options.
+    auth: Arc<Authenticator>,
 }
 
 impl Settings {
-    fn new(options: Options, server_id: &str, server_name: &str, client_port: u16) -> Self {
+    fn new(
+        options: Options,
+        tls: Option<Arc<TlsSetup>>,
+        server_id: &str,
+        server_name: &str,
+        client_port: u16,
+    ) -> Self {
         let (host, port) = advertised(&options, client_port);
+        let auth = Arc::new(Authenticator::new(&options));
         let info = ServerInfo {
             server_id: server_id.to_owned(),
             server_name: server_name.to_owned(),
@@ -321,13 +378,20 @@ impl Settings {
             host,
             port,
             headers: !options.no_header_support,
-            auth_required: options.auth.is_required(),
+            auth_required: auth.info_auth_required(),
+            tls_required: tls.is_some() && !options.allow_non_tls,
+            tls_verify: tls
+                .as_ref()
+                .is_some_and(|tls| tls.options.requires_client_cert()),
+            tls_available: tls.is_some() && options.allow_non_tls,
             max_payload: i32::try_from(options.max_payload).unwrap_or(i32::MAX),
             ..ServerInfo::default()
         };
         Settings {
             options: Arc::new(options),
             info,
+            tls,
+            auth,
         }
     }
 }
@@ -335,6 +399,7 @@ impl Settings {
 impl ServerState {
     fn new(
         options: Options,
+        tls: Option<Arc<TlsSetup>>,
         server_id: String,
         server_name: String,
         client_addr: SocketAddr,
@@ -345,6 +410,7 @@ impl ServerState {
             global_account: Arc::new(Account::new(GLOBAL_ACCOUNT, !options.no_sublist_cache)),
             settings: RwLock::new(Settings::new(
                 options,
+                tls,
                 &server_id,
                 &server_name,
                 client_port,
@@ -377,10 +443,21 @@ impl ServerState {
         self.options_generation.load(Ordering::Acquire)
     }
 
+    /// The identities and permissions clients are checked against.
+    pub(crate) fn authenticator(&self) -> Arc<Authenticator> {
+        self.settings.read().auth.clone()
+    }
+
+    /// The TLS configuration for new connections, when TLS is on.
+    pub(crate) fn tls(&self) -> Option<Arc<TlsSetup>> {
+        self.settings.read().tls.clone()
+    }
+
     /// Replaces the options (a reload) and wakes every reader to pick them up.
-    pub(crate) fn replace_options(&self, options: Options) {
+    pub(crate) fn replace_options(&self, options: Options, tls: Option<Arc<TlsSetup>>) {
         let settings = Settings::new(
             options,
+            tls,
             &self.server_id,
             &self.server_name,
             self.client_port,
@@ -404,6 +481,14 @@ impl ServerState {
             client_id,
             client_ip: addr.ip().to_string(),
             ..self.settings.read().info.clone()
+        }
+    }
+
+    /// The first INFO a client gets: `client_info` with the connection's NKey nonce.
+    pub(crate) fn first_info(&self, client: &ClientHandle) -> ServerInfo {
+        ServerInfo {
+            nonce: client.nonce.clone(),
+            ..self.client_info(client.id, client.addr)
         }
     }
 

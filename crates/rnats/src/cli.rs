@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use rnats_server::{Authentication, Options};
+use rnats_server::{Authentication, Options, TlsOptions};
 
 use crate::logging::LogSettings;
 
@@ -41,6 +41,8 @@ pub enum Action {
     Version,
     /// Send a signal to a running server (`--signal name[=pid]`) and exit.
     Signal(String),
+    /// Print the TLS help and exit.
+    HelpTls,
 }
 
 /// A command line that cannot be run.
@@ -57,6 +59,8 @@ pub enum CliError {
         /// The value as given.
         value: String,
     },
+    /// TLS flags that cannot be used (no certificate or key).
+    Tls(String),
     /// An argument that is not a flag.
     UnrecognizedCommand(String),
     /// A nats-server flag for a capability rnats does not have yet.
@@ -77,6 +81,7 @@ impl std::fmt::Display for CliError {
                 write!(f, "invalid value \"{value}\" for flag -{flag}: parse error")
             }
             CliError::UnrecognizedCommand(arg) => write!(f, "unrecognized command: \"{arg}\""),
+            CliError::Tls(message) => f.write_str(message),
             CliError::NotSupported { flag, capability } => {
                 write!(
                     f,
@@ -117,7 +122,7 @@ const FLAGS: &[(&[&str], Kind, Option<&str>)] = &[
     (&["h", "help"], Kind::Bool, None),
     (&["v", "version"], Kind::Bool, None),
     (&["m", "http_port"], Kind::Value, None),
-    (&["ms", "https_port"], Kind::Value, Some("TLS")),
+    (&["ms", "https_port"], Kind::Value, None),
     (&["c", "config"], Kind::Value, None),
     (&["t"], Kind::Bool, None),
     (&["sl", "signal"], Kind::Value, None),
@@ -127,12 +132,12 @@ const FLAGS: &[(&[&str], Kind, Option<&str>)] = &[
     (&["log_json"], Kind::Bool, None),
     (&["js", "jetstream"], Kind::Bool, Some("JetStream")),
     (&["sd", "store_dir"], Kind::Value, Some("JetStream")),
-    (&["tls"], Kind::Bool, Some("TLS")),
-    (&["tlscert"], Kind::Value, Some("TLS")),
-    (&["tlskey"], Kind::Value, Some("TLS")),
-    (&["tlsverify"], Kind::Bool, Some("TLS")),
-    (&["tlscacert"], Kind::Value, Some("TLS")),
-    (&["help_tls"], Kind::Bool, Some("TLS")),
+    (&["tls"], Kind::Bool, None),
+    (&["tlscert"], Kind::Value, None),
+    (&["tlskey"], Kind::Value, None),
+    (&["tlsverify"], Kind::Bool, None),
+    (&["tlscacert"], Kind::Value, None),
+    (&["help_tls"], Kind::Bool, None),
     (&["routes"], Kind::Value, Some("clustering")),
     (&["cluster"], Kind::Value, Some("clustering")),
     (&["cluster_name"], Kind::Value, Some("clustering")),
@@ -187,7 +192,8 @@ impl Cli {
             match names[0] {
                 "h" if parse_flag_bool(name, &value)? => cli.action = Action::Help,
                 "v" if parse_flag_bool(name, &value)? => cli.action = Action::Version,
-                "h" | "v" => {}
+                "help_tls" if parse_flag_bool(name, &value)? => cli.action = Action::HelpTls,
+                "h" | "v" | "help_tls" => {}
                 "sl" => cli.action = Action::Signal(value),
                 "c" => cli.config_file = Some(PathBuf::from(value)),
                 "t" => cli.check_config = parse_flag_bool(name, &value)?,
@@ -198,6 +204,7 @@ impl Cli {
             }
         }
         cli.options.auth = flag_authentication(&cli.settings, Authentication::None);
+        check_tls_flags(&cli.settings)?;
         Ok(cli)
     }
 
@@ -249,7 +256,53 @@ fn apply_flag(
         "max_traced_msg_len" => {
             options.max_traced_msg_len = value.parse().map_err(|_| invalid())?;
         }
+        "ms" => options.https_port = Some(parse_port(value).ok_or_else(invalid)?),
+        "tls" | "tlsverify" | "tlscert" | "tlskey" | "tlscacert" => {
+            let on = canonical == "tlscert"
+                || canonical == "tlskey"
+                || canonical == "tlscacert"
+                || flag_bool()?;
+            if !on {
+                return Ok(());
+            }
+            let tls = options.tls.get_or_insert_with(TlsOptions::default);
+            match canonical {
+                "tlsverify" => tls.verify = true,
+                "tlscert" => tls.cert_file = Some(PathBuf::from(value)),
+                "tlskey" => tls.key_file = Some(PathBuf::from(value)),
+                "tlscacert" => tls.ca_file = Some(PathBuf::from(value)),
+                _ => {}
+            }
+            // Clients get the TLS timeout plus a second to authenticate, as with a file.
+            if options.auth_timeout == rnats_server::DEFAULT_AUTH_TIMEOUT {
+                options.auth_timeout = tls.timeout + std::time::Duration::from_secs(1);
+            }
+        }
         _ => {}
+    }
+    Ok(())
+}
+
+/// TLS flags need a certificate and a key among them, as in the reference.
+fn check_tls_flags(settings: &[(&'static str, String)]) -> Result<(), CliError> {
+    let given = |name: &str| settings.iter().any(|(canonical, _)| *canonical == name);
+    let enabled = settings.iter().any(|(canonical, value)| match *canonical {
+        "tls" | "tlsverify" => parse_bool(value) == Some(true),
+        "tlscert" | "tlskey" | "tlscacert" => true,
+        _ => false,
+    });
+    if !enabled {
+        return Ok(());
+    }
+    if !given("tlscert") {
+        return Err(CliError::Tls(
+            "TLS Server certificate must be present and valid".to_owned(),
+        ));
+    }
+    if !given("tlskey") {
+        return Err(CliError::Tls(
+            "TLS Server private key must be present and valid".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -342,6 +395,15 @@ Logging Options:
         --log_json                   Log JSON objects, one per line, instead of text lines
         --max_traced_msg_len <len>   Maximum printable length for traced messages (default: unlimited)
 
+TLS Options:
+        --tls                        Enable TLS, do not verify clients (default: false)
+        --tlscert <file>             Server certificate file
+        --tlskey <file>              Private key for server certificate
+        --tlsverify                  Enable TLS, verify client certificates
+        --tlscacert <file>           Client certificate CA for verification
+    -ms,--https_port <port>          Use port for https monitoring
+        --help_tls                   TLS help
+
 Authorization Options:
         --user <user>                User required for connections
         --pass <password>            Password required for connections
@@ -352,11 +414,35 @@ Common Options:
     -v, --version                    Show version
 
 Recognised but not supported yet (rnats stops with an error naming the capability):
-    -ms/--https_port, -s/--syslog,
-    -r/--remote_syslog, -js/--jetstream, -sd/--store_dir, --tls,
-    --tlscert, --tlskey, --tlsverify, --tlscacert, --help_tls, --routes, --cluster,
-    --cluster_name, --no_advertise, --cluster_advertise, --connect_retries,
+    -s/--syslog, -r/--remote_syslog, -js/--jetstream, -sd/--store_dir, --routes,
+    --cluster, --cluster_name, --no_advertise, --cluster_advertise, --connect_retries,
     --cluster_listen, --profile
+";
+
+/// The text `--help_tls` prints.
+pub const TLS_USAGE: &str = "\
+TLS is configured in the tls block of a configuration file, or with the --tls flags:
+
+    tls {
+        cert_file:       \"./certs/server-cert.pem\"
+        key_file:        \"./certs/server-key.pem\"
+        ca_file:         \"./certs/ca.pem\"    # client certificates must chain to it
+        verify:          true                 # require a client certificate
+        verify_and_map:  true                 # and let it select the user
+        timeout:         2                    # seconds for the handshake
+        handshake_first: false                # true, \"auto\" or a fallback delay (\"300ms\")
+        min_version:     \"1.2\"                # or \"1.3\"
+        cipher_suites:   [\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"]
+        curve_preferences: [\"X25519\", \"CurveP256\"]
+    }
+    allow_non_tls: true                       # plaintext clients on the same port
+
+Cipher suites (TLS 1.2; the TLS 1.3 suites are always on):
+    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+
+Curve preferences: X25519, CurveP256, CurveP384
 ";
 
 #[cfg(test)]

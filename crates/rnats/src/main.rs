@@ -23,6 +23,10 @@ fn main() -> ExitCode {
             logging::fatal(&error);
             return ExitCode::FAILURE;
         }
+        Err(error @ CliError::Tls(_)) => {
+            eprintln!("rnats: {error}");
+            return ExitCode::FAILURE;
+        }
         Err(error) => {
             eprintln!("{error}\n\n{USAGE}");
             return ExitCode::from(2);
@@ -31,6 +35,10 @@ fn main() -> ExitCode {
     match &cli.action {
         Action::Help => {
             print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Action::HelpTls => {
+            print!("{}", cli::TLS_USAGE);
             return ExitCode::SUCCESS;
         }
         Action::Version => {

@@ -289,8 +289,8 @@ fn flags_of_later_capabilities_stop_the_server_clearly() {
     for flag in [
         &["-js"][..],
         &["--cluster", "nats://127.0.0.1:6222"],
-        &["-ms", "8222"],
-        &["--tls"],
+        &["-sd", "/tmp/js"],
+        &["--profile", "6060"],
     ] {
         let (status, _, stderr) = run_to_end(flag);
         assert_eq!(status.code(), Some(1), "{flag:?}");

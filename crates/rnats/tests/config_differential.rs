@@ -98,6 +98,96 @@ const CORPUS: &[(&str, &str, Others)] = &[
         "http: 127.0.0.1:8222\nhttp_base_path: /nats\n",
         &[],
     ),
+    (
+        "users and permissions",
+        "authorization {\n  timeout: 2\n  users: [\n    {user: a, password: b, permissions: {\n      \
+         publish: {allow: [\"foo.*\", \"req.>\"], deny: \"foo.bar\"}\n      \
+         subscribe: [\"q.* grp\", \"_INBOX.>\"]\n      allow_responses: {max: 2, expires: \"1m\"}\n    }}\n    \
+         {username: c, pass: \"$2a$11$PWIFAL8RsWyGI3jVZtO9Nu8.6jOxzxfZo7c/W0eLk017hjgUKWrhy\", \
+         permissions: {pub: \"x\", import: \"y\", sub: {deny: \"z\"}, publish_allow_responses: true}}\n    \
+         {nkey: UCVDMTZAX3KMCOT4NYMFC4JRIYNUPWNB4DWOB64TBLE5NK4SKCIVISRL}\n  ]\n  \
+         default_permissions: {publish: \"default.>\"}\n}\nno_auth_user: a\n",
+        &[],
+    ),
+    (
+        "users with a single user",
+        "authorization { users: [ {user: a, password: b} ], user: x, password: y }\n",
+        &[],
+    ),
+    (
+        "users with a token",
+        "authorization { users: [ {user: a, password: b} ], token: x }\n",
+        &[],
+    ),
+    // An NKey user with a password is refused too, but the reference's position for it
+    // names whichever key it met first in its (unordered) map: not comparable.
+    (
+        "bad nkey",
+        "authorization { users: [ {nkey: UBAD} ] }\n",
+        &[],
+    ),
+    (
+        "user without name",
+        "authorization { users: [ {password: b} ] }\n",
+        &[],
+    ),
+    (
+        "unknown user field",
+        "authorization { users: [ {user: a, password: b, account: A} ] }\n",
+        &[],
+    ),
+    (
+        "unknown permission",
+        "authorization { users: [ {user: a, password: b, permissions: {foo: 1}} ] }\n",
+        &[],
+    ),
+    (
+        "bad subject permissions",
+        "authorization { users: [ {user: a, password: b, permissions: {publish: 1}} ] }\n",
+        &[],
+    ),
+    (
+        "bad allow",
+        "authorization { users: [ {user: a, password: b, permissions: {publish: {allow: 1}}} ] }\n",
+        &[],
+    ),
+    (
+        "invalid permission subject",
+        "authorization { users: [ {user: a, password: b, permissions: {subscribe: \"a b c\"}} ] }\n",
+        &[],
+    ),
+    (
+        "bad allow_responses",
+        "authorization { users: [ {user: a, password: b, permissions: {allow_responses: \"x\"}} ] }\n",
+        &[],
+    ),
+    (
+        "bad expires",
+        "authorization { users: [ {user: a, password: b, permissions: \
+         {allow_responses: {expires: 5}}} ] }\n",
+        &[],
+    ),
+    (
+        "unknown subject permission key",
+        "authorization { users: [ {user: a, password: b, permissions: \
+         {publish: {allow: \"x\", foo: 1}}} ] }\n",
+        &[],
+    ),
+    (
+        "duplicate user",
+        "authorization { users: [ {user: a, password: b}, {user: a, password: c} ] }\n",
+        &[],
+    ),
+    (
+        "user entry not a map",
+        "authorization { users: [ \"a\" ] }\n",
+        &[],
+    ),
+    (
+        "default permissions not a map",
+        "authorization { users: [ {user: a, password: b} ], default_permissions: 1 }\n",
+        &[],
+    ),
 ];
 
 /// Runs `program -t -c path` and returns the exit code and stderr with the program's name

@@ -37,6 +37,8 @@ pub(crate) enum CloseReason {
     NoRespondersRequiresHeaders,
     /// The server is shutting down.
     ServerShutdown,
+    /// The TLS handshake failed or timed out.
+    TlsHandshakeError,
 }
 
 impl CloseReason {
@@ -74,6 +76,7 @@ impl fmt::Display for CloseReason {
             CloseReason::MaxControlLineExceeded => "Maximum Control Line Exceeded",
             CloseReason::NoRespondersRequiresHeaders => "No Responders Requires Headers",
             CloseReason::ServerShutdown => "Server Shutdown",
+            CloseReason::TlsHandshakeError => "TLS Handshake Failure",
         })
     }
 }

@@ -8,23 +8,23 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BufMut;
 use bytes::BytesMut;
 use rnats_proto::encode::{OK, PING, PONG, encode_err};
 use rnats_proto::{ClientOp, ClientParser, ConnectOptions, ParseError, Parsed, ServerError};
 use rnats_subject::is_valid_literal_subject;
-use tokio::io::Interest;
 use tokio::net::TcpStream;
 use tokio::time::Instant as TokioInstant;
 
 use super::delivery::Batch;
-use super::info::ClientIdentity;
 use super::match_cache::MatchCache;
 use super::read_buffer::ReadBuffer;
+use super::transport::{ClientRead, ClientWrite, PlainReader, PlainWriter, Read};
 use super::{ClientHandle, CloseReason, trace, writer};
+use crate::auth::{Authenticator, CompiledPermissions};
 use crate::options::{FIRST_PING_INTERVAL, Options};
 use crate::server::ServerState;
 use crate::subscription::{BySid, Subscription, SubscriptionRef};
+use crate::tls::{Accepted, CertIdentity};
 
 /// A queue group name clients may not use: the reference reserves it for the system.
 const SYSTEM_QUEUE: &[u8] = b"_sys_";
@@ -39,20 +39,54 @@ pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: Soc
     let id = server.next_client_id();
     let account = server.global_account.clone();
     let options = server.options();
-    let handle = Arc::new(ClientHandle::new(id, addr, account, options.max_pending));
-    // Shared, not split: the reader needs `try_io` (only on `TcpStream`) to clear readiness.
-    let stream = Arc::new(stream);
-    handle.enqueue_protocol(|buf| server.client_info(id, addr).encode(buf));
-    let deadline = options.write_deadline;
+    let handle = ClientHandle::new(id, addr, account, options.max_pending);
+    let handle = Arc::new(handle.with_nonce(server.authenticator().nonce()));
+    client_log!(debug, handle, "Client connection created");
+    let Some(tls) = server.tls() else {
+        handle.enqueue_protocol(|buf| server.first_info(&handle).encode(buf));
+        // Shared, not split: the reader needs `try_io` (only on `TcpStream`) to clear readiness.
+        let stream = Arc::new(stream);
+        let (reader, writer) = (PlainReader(stream.clone()), PlainWriter(stream));
+        return serve_protocol(server, handle, reader, writer, None).await;
+    };
+    match crate::tls::accept(&server, &tls, &handle, stream).await {
+        None => {}
+        Some(Accepted::Plain { stream }) => {
+            let stream = Arc::new(stream);
+            let (reader, writer) = (PlainReader(stream.clone()), PlainWriter(stream));
+            serve_protocol(server, handle, reader, writer, None).await;
+        }
+        Some(Accepted::Tls {
+            stream,
+            send_info,
+            peer,
+        }) => {
+            if send_info {
+                handle.enqueue_protocol(|buf| server.first_info(&handle).encode(buf));
+            }
+            let (reader, writer) = crate::tls::split(*stream);
+            serve_protocol(server, handle, reader, writer, peer).await;
+        }
+    }
+}
+
+/// Runs the protocol on a connection until it closes: the writer task, and the reader here.
+async fn serve_protocol<R: ClientRead, W: ClientWrite>(
+    server: Arc<ServerState>,
+    handle: Arc<ClientHandle>,
+    mut reader: R,
+    writer: W,
+    peer: Option<Box<CertIdentity>>,
+) {
+    let deadline = server.options().write_deadline;
     let mut writer = server
         .tasks
-        .spawn(writer::run(handle.clone(), stream.clone(), deadline));
-    client_log!(debug, handle, "Client connection created");
+        .spawn(writer::run(handle.clone(), writer, deadline));
     let registered = server.register(&handle);
     let reason = if registered {
-        ClientConnection::new(server.clone(), handle.clone())
-            .run(&stream)
-            .await
+        let mut connection = ClientConnection::new(server.clone(), handle.clone());
+        connection.peer = peer;
+        connection.run(&mut reader).await
     } else {
         client_log!(error, handle, "maximum connections exceeded");
         handle.enqueue_protocol(|buf| encode_err(&ServerError::MaxConnectionsExceeded, buf));
@@ -114,6 +148,12 @@ pub(crate) struct ClientConnection {
     last_in: Instant,
     pub(super) cache: MatchCache,
     pub(super) batch: Batch,
+    /// The identities and permissions clients are checked against, as of `settings`.
+    pub(super) auth: Arc<Authenticator>,
+    /// What the client may publish and subscribe to; `None` is anything.
+    pub(super) permissions: Option<Arc<CompiledPermissions>>,
+    /// The identities of the client's TLS certificate, when it presented one.
+    peer: Option<Box<CertIdentity>>,
 }
 
 /// What woke the reader.
@@ -133,8 +173,11 @@ impl ClientConnection {
             settings.max_control_line as usize,
             settings.max_payload as usize,
         );
-        parser.set_awaiting_connect(settings.auth.is_required());
+        let auth = server.authenticator();
+        parser.set_awaiting_connect(auth.info_auth_required());
         ClientConnection {
+            auth,
+            permissions: None,
             settings,
             settings_generation,
             parser,
@@ -147,9 +190,16 @@ impl ClientConnection {
             last_in: Instant::now(),
             cache: MatchCache::default(),
             batch: Batch::default(),
+            peer: None,
             server,
             handle,
         }
+    }
+
+    /// The identities of the client's TLS certificate (subject, email and DNS names), for
+    /// `verify_and_map` authentication; `None` without TLS or without a client certificate.
+    pub(crate) fn peer_identity(&self) -> Option<&CertIdentity> {
+        self.peer.as_deref()
     }
 
     /// Picks up the options a reload installed: new limits for the parser, and a check of
@@ -162,21 +212,16 @@ impl ClientConnection {
             .set_max_control_line(settings.max_control_line as usize);
         self.parser.set_max_payload(settings.max_payload as usize);
         if !self.connected {
+            self.auth = self.server.authenticator();
             self.parser
-                .set_awaiting_connect(settings.auth.is_required());
+                .set_awaiting_connect(self.auth.info_auth_required());
             return Ok(());
         }
-        if settings.auth.accepts(&self.options) {
-            return Ok(());
-        }
-        let error = ServerError::AuthorizationViolation;
-        client_log!(error, self.handle, "{error}");
-        self.send_err(&error);
-        Err(CloseReason::AuthenticationViolation)
+        self.reauthenticate()
     }
 
     /// Reads and handles input until the connection must close, and says why.
-    async fn run(mut self, reader: &TcpStream) -> CloseReason {
+    async fn run<R: ClientRead>(mut self, reader: &mut R) -> CloseReason {
         let mut buffer = ReadBuffer::default();
         let ping_timer = tokio::time::sleep(first_ping_delay(self.settings.ping_interval));
         let auth_timer = tokio::time::sleep(self.settings.auth_timeout);
@@ -190,14 +235,14 @@ impl ClientConnection {
                 self.flush_batch();
                 return reason;
             }
-            let awaiting_auth = !self.connected && self.settings.auth.is_required();
+            let awaiting_auth = !self.connected && self.auth.is_required();
             let event = tokio::select! {
                 biased;
                 () = handle.closed_elsewhere() => Event::ClosedElsewhere,
                 () = server.shutdown.cancelled() => Event::Shutdown,
                 () = &mut auth_timer, if awaiting_auth => Event::AuthTimer,
                 () = &mut ping_timer => Event::PingTimer,
-                ready = reader.readable() => Event::Readable(ready),
+                ready = reader.ready(&mut buffer) => Event::Readable(ready),
             };
             let outcome = match event {
                 Event::Readable(Ok(())) => self.on_readable(reader, &mut buffer).await,
@@ -228,9 +273,9 @@ impl ClientConnection {
 
     /// One read batch, then the pauses it calls for: a stall for consumers it outruns, and a
     /// yield so the writers it woke send this batch before the next read.
-    async fn on_readable(
+    async fn on_readable<R: ClientRead>(
         &mut self,
-        reader: &TcpStream,
+        reader: &mut R,
         buffer: &mut ReadBuffer,
     ) -> Result<(), CloseReason> {
         let drained = self.read_batch(reader, buffer)?;
@@ -272,32 +317,17 @@ impl ClientConnection {
 
     /// One read and everything it completes; says whether the read drained the socket, or
     /// names the close reason.
-    fn read_batch(
+    fn read_batch<R: ClientRead>(
         &mut self,
-        reader: &TcpStream,
+        reader: &mut R,
         buffer: &mut ReadBuffer,
     ) -> Result<bool, CloseReason> {
-        let mut read = 0;
-        let mut drained = false;
-        let result = reader.try_io(Interest::READABLE, || {
-            let mut space = buffer.prepare();
-            let room = space.remaining_mut();
-            read = reader.try_read_buf(&mut space)?;
-            // A read that did not fill the space drained the socket. Saying so (WouldBlock)
-            // makes tokio clear the readiness, so the next wait blocks instead of returning
-            // at once for a read that would only find nothing: one system call less per read.
-            drained = read < room;
-            if read > 0 && drained {
-                return Err(std::io::ErrorKind::WouldBlock.into());
-            }
-            Ok(())
-        });
-        match result {
-            _ if read > 0 => {}
-            Ok(()) => return Err(CloseReason::ClientClosed),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(true),
+        let (read, drained) = match reader.read(buffer) {
+            Ok(Read::Data { len, drained }) => (len, drained),
+            Ok(Read::Nothing) => return Ok(true),
+            Ok(Read::Closed) => return Err(CloseReason::ClientClosed),
             Err(_) => return Err(CloseReason::ReadError),
-        }
+        };
         self.last_in = Instant::now();
         let result = self.process(buffer);
         buffer.after_read(read);
@@ -338,10 +368,9 @@ impl ClientConnection {
                 if self.options.pedantic && !is_valid_literal_subject(publish.subject) {
                     self.send_err(&ServerError::InvalidPublishSubject);
                 }
-                if self.options.verbose {
-                    self.send(OK);
+                if self.publish(&publish).is_err() {
+                    self.publish_violation(publish.subject);
                 }
-                self.publish(&publish);
             }
             ClientOp::Subscribe {
                 subject,
@@ -383,10 +412,7 @@ impl ClientConnection {
                 ServerError::NoRespondersRequiresHeaders,
                 CloseReason::NoRespondersRequiresHeaders,
             ))
-        } else if self.options.account.is_some()
-            || self.options.new_account.is_some()
-            || !self.settings.auth.accepts(&self.options)
-        {
+        } else if self.options.account.is_some() || self.options.new_account.is_some() {
             Some((
                 ServerError::AuthorizationViolation,
                 CloseReason::AuthenticationViolation,
@@ -399,14 +425,9 @@ impl ClientConnection {
             self.send_err(&error);
             return Err(reason);
         }
-        let text = |field: &Option<String>| field.clone().unwrap_or_default();
-        self.handle.set_identity(ClientIdentity {
-            name: text(&self.options.name),
-            lang: text(&self.options.lang),
-            version: text(&self.options.version),
-            user: self.settings.auth.user_of(&self.options),
-            protocol: self.options.protocol,
-        });
+        if let Err(failure) = self.authenticate() {
+            return Err(self.authentication_failed(&failure));
+        }
         let headers = self.options.headers && !self.settings.no_header_support;
         self.parser.set_headers(headers);
         self.handle.set_headers(headers);
@@ -426,6 +447,9 @@ impl ClientConnection {
             };
             client_log!(error, self.handle, "{error}");
             self.send_err(&error);
+            return;
+        }
+        if !self.may_subscribe(subject, queue, sid) {
             return;
         }
         let mut subscriptions = self.handle.subscriptions.lock();
@@ -553,7 +577,7 @@ impl ClientConnection {
         self.send_with(|buf| buf.extend_from_slice(bytes));
     }
 
-    fn send_err(&mut self, error: &ServerError) {
+    pub(super) fn send_err(&mut self, error: &ServerError) {
         if trace::enabled() {
             trace::outbound(&self.handle, &format!("-ERR '{error}'"));
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rnats_proto::Delivery;
 use rnats_proto::Publish;
-use rnats_proto::encode::no_responders_headers;
+use rnats_proto::encode::{OK, no_responders_headers};
 use rnats_subject::{QueueGroup, SublistResult};
 
 use super::connection::ClientConnection;
@@ -78,21 +78,46 @@ struct Router<'a> {
     stall: bool,
 }
 
+/// A publish the client's permissions do not allow; the message was dropped.
+pub(super) struct PublishDenied;
+
 impl ClientConnection {
-    /// Routes a message this client published.
-    pub(super) fn publish(&mut self, publish: &Publish<'_>) {
+    /// Routes a message this client published (after `+OK` in verbose mode), unless its
+    /// permissions forbid it. A connection without permissions checks nothing; one with
+    /// them decides once per subject and keeps the decision with the cached match.
+    pub(super) fn publish(&mut self, publish: &Publish<'_>) -> Result<(), PublishDenied> {
         let size = publish.payload.len() + publish.headers.map_or(0, <[u8]>::len);
         self.batch.in_msgs += 1;
         self.batch.in_bytes += size as u64;
+        let cached = self
+            .cache
+            .lookup(&self.handle.account.sublist, publish.subject);
+        if let Some(permissions) = &self.permissions {
+            let allowed = *cached
+                .may_publish
+                .get_or_insert_with(|| permissions.can_publish(publish.subject));
+            if !allowed && !self.handle.delivery_rules.take_reply(publish.subject) {
+                return Err(PublishDenied);
+            }
+        }
+        if self.options.verbose {
+            if trace::enabled() {
+                trace::outbound(&self.handle, "OK");
+            }
+            if self
+                .handle
+                .enqueue_protocol(|buf| buf.extend_from_slice(OK))
+            {
+                self.batch.schedule_flush(&self.handle);
+            }
+        }
         let message = Delivery::new(
             publish.subject,
             publish.reply,
             publish.headers,
             publish.payload,
         );
-        let result = self
-            .cache
-            .matches(&self.handle.account.sublist, publish.subject);
+        let result = &cached.result;
         let mut router = Router {
             publisher: &self.handle,
             echo: self.options.echo,
@@ -107,6 +132,7 @@ impl ClientConnection {
         {
             router.no_responders(publish.subject, reply);
         }
+        Ok(())
     }
 }
 
@@ -142,6 +168,12 @@ impl Router<'_> {
     fn deliver(&mut self, subscription: &SubscriptionRef, message: &Delivery<'_>) -> bool {
         let client = &subscription.client;
         if !self.echo && Arc::ptr_eq(client, self.publisher) {
+            return false;
+        }
+        if !client
+            .delivery_rules
+            .admit(message.subject(), subscription.queue(), message.reply())
+        {
             return false;
         }
         let claim = subscription.claim();

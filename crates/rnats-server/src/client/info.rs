@@ -18,6 +18,8 @@ pub(crate) struct ClientIdentity {
     pub(crate) version: String,
     /// The user it authenticated as, if any.
     pub(crate) user: Option<String>,
+    /// How it authenticated for log lines: `user:<name>`, `nkey:<key>` or `token`.
+    pub(crate) auth: Option<String>,
     /// Its protocol level: 1 and above accept INFO updates at any time.
     pub(crate) protocol: i64,
 }

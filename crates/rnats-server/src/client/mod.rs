@@ -12,11 +12,13 @@ macro_rules! client_log {
             cid = $client.id,
             addr = %$client.addr,
             client = %$client.label(),
+            user = %$client.auth_label(),
             $($message)+
         )
     };
 }
 
+mod authorize;
 pub(crate) mod close;
 pub(crate) mod connection;
 mod delivery;
@@ -25,6 +27,7 @@ mod match_cache;
 mod outbound;
 mod read_buffer;
 mod trace;
+pub(crate) mod transport;
 pub(crate) mod writer;
 
 use std::net::SocketAddr;
@@ -36,9 +39,13 @@ use rnats_proto::Delivery;
 use rustc_hash::FxHashSet;
 use tokio::sync::Notify;
 
+use crate::auth::DeliveryRules;
+
 pub(crate) use close::CloseReason;
 use info::{Activity, ClientIdentity};
 use outbound::Outbound;
+pub(crate) use read_buffer::ReadBuffer;
+pub(crate) use writer::consume as consume_blocks;
 
 use crate::account::Account;
 
@@ -80,6 +87,10 @@ pub(crate) struct ClientHandle {
     identity: Mutex<Option<Box<ClientIdentity>>>,
     /// Counters and times monitoring reads.
     pub(crate) activity: Activity,
+    /// Permissions publishers check when they deliver to this client.
+    pub(crate) delivery_rules: DeliveryRules,
+    /// The nonce of the first INFO, which NKey users sign.
+    pub(crate) nonce: Option<String>,
 }
 
 /// What happened to a message offered to a client.
@@ -114,7 +125,15 @@ impl ClientHandle {
             drained: Notify::new(),
             identity: Mutex::new(None),
             activity: Activity::new(),
+            delivery_rules: DeliveryRules::default(),
+            nonce: None,
         }
+    }
+
+    /// The same handle with the nonce its first INFO carries.
+    pub(crate) fn with_nonce(mut self, nonce: Option<String>) -> Self {
+        self.nonce = nonce;
+        self
     }
 
     /// Queues a message for one of this client's subscriptions.
@@ -227,6 +246,15 @@ impl ClientHandle {
             .as_deref()
             .map(ClientIdentity::label)
             .unwrap_or_default()
+    }
+
+    /// `<account>/<user>` for log lines once the client authenticated (`$G/user:alice`).
+    pub(crate) fn auth_label(&self) -> String {
+        let identity = self.identity.lock();
+        match identity.as_deref().and_then(|i| i.auth.as_deref()) {
+            Some(auth) => format!("{}/{auth}", self.account.name),
+            None => String::new(),
+        }
     }
 
     /// Messages and bytes queued for the client so far, and the bytes not yet sent.

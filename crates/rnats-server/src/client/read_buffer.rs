@@ -7,7 +7,7 @@
 use bytes::BytesMut;
 
 /// The connection's read buffer: sized to the traffic, and released when the client idles.
-pub(super) struct ReadBuffer {
+pub(crate) struct ReadBuffer {
     pub(super) bytes: BytesMut,
     /// Capacity to read into next; doubles after full reads and halves after short ones.
     capacity: usize,
@@ -35,7 +35,7 @@ impl ReadBuffer {
     /// Makes room for the next read and returns the buffer to read into, limited to the
     /// read size: a batch never holds more than one read's worth of new messages, which
     /// bounds what one batch can queue for a consumer before the producer may stall.
-    pub(super) fn prepare(&mut self) -> bytes::buf::Limit<&mut BytesMut> {
+    pub(crate) fn prepare(&mut self) -> bytes::buf::Limit<&mut BytesMut> {
         let wanted = self
             .capacity
             .max(self.needed.saturating_sub(self.bytes.len()));

@@ -112,6 +112,7 @@ fn emit(client: &ClientHandle, arrow: &str, line: &str) {
         cid = client.id,
         addr = %client.addr,
         client = %client.label(),
+        user = %client.auth_label(),
         "{arrow} [{line}]"
     );
 }
@@ -137,6 +138,7 @@ fn emit_payload(
         cid = client.id,
         addr = %client.addr,
         client = %client.label(),
+        user = %client.auth_label(),
         "{arrow} MSG_PAYLOAD: [{quoted}{ellipsis}]"
     );
 }

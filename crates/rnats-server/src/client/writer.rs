@@ -1,22 +1,22 @@
 //! The writer task of a client connection: sends what producers queued.
 //!
 //! Producers append to the outbound blocks and wake the writer once per read batch. The writer
-//! takes every queued block and sends them with `writev`, many blocks per system call and no
-//! lock held during I/O, while producers start new blocks. Each block is freed once it is on
+//! takes every queued block and sends them (`transport.rs`: `writev` on a plain socket, one
+//! vectored rustls write with TLS), many blocks per system call and no lock held during I/O,
+//! while producers start new blocks. Each block is freed once it is on
 //! the wire, so memory follows the backlog; an idle connection holds no block.
 
 use std::collections::VecDeque;
-use std::io::IoSlice;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
-use tokio::net::TcpStream;
 
-use super::{ClientHandle, CloseReason};
+use super::ClientHandle;
+use super::transport::ClientWrite;
 
 /// Blocks handed to one `writev`: with 64 KiB blocks, up to 4 MiB per system call.
-const MAX_IOVECS: usize = 64;
+pub(crate) const MAX_IOVECS: usize = 64;
 
 /// What the writer found when it looked at the outbound queue.
 enum Take {
@@ -26,15 +26,16 @@ enum Take {
 }
 
 /// Sends queued bytes until the client is closed; a failed or stalled write closes it.
-///
-/// The socket closes when the reader and the writer have both dropped it, after the last
-/// bytes were sent.
-pub(crate) async fn run(handle: Arc<ClientHandle>, socket: Arc<TcpStream>, deadline: Duration) {
+pub(crate) async fn run<W: ClientWrite>(
+    handle: Arc<ClientHandle>,
+    mut socket: W,
+    deadline: Duration,
+) {
     let mut blocks = VecDeque::new();
     loop {
         match handle.take_pending(&mut blocks) {
             Take::Write => {
-                if let Err(reason) = write_blocks(&handle, &socket, &mut blocks, deadline).await {
+                if let Err(reason) = socket.write_blocks(&handle, &mut blocks, deadline).await {
                     handle.close(reason);
                     return;
                 }
@@ -45,64 +46,8 @@ pub(crate) async fn run(handle: Arc<ClientHandle>, socket: Arc<TcpStream>, deadl
     }
 }
 
-/// Sends every block; each write call must make progress within `deadline`.
-async fn write_blocks(
-    handle: &ClientHandle,
-    socket: &TcpStream,
-    blocks: &mut VecDeque<BytesMut>,
-    deadline: Duration,
-) -> Result<(), CloseReason> {
-    while !blocks.is_empty() {
-        let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-        let mut count = 0;
-        for (slice, block) in slices.iter_mut().zip(blocks.iter()) {
-            *slice = IoSlice::new(block);
-            count += 1;
-        }
-        let written = match write_some(socket, &slices[..count], deadline).await {
-            Ok(0) | Err(WriteFailure::Io) => return Err(CloseReason::WriteError),
-            Ok(n) => n,
-            Err(WriteFailure::Deadline) => return Err(CloseReason::SlowConsumerWriteDeadline),
-        };
-        consume(blocks, written);
-        handle.sent(written);
-    }
-    Ok(())
-}
-
-/// Why a write did not happen.
-enum WriteFailure {
-    Io,
-    Deadline,
-}
-
-/// Writes as much of `slices` as the socket takes.
-///
-/// The write is tried at once; only a socket that takes nothing is waited for, and only that
-/// wait is bounded by `deadline`. A timer per write would cost a timer registration, and
-/// often a wakeup of the runtime thread sleeping in epoll to re-arm its timeout.
-async fn write_some(
-    socket: &TcpStream,
-    slices: &[IoSlice<'_>],
-    deadline: Duration,
-) -> Result<usize, WriteFailure> {
-    loop {
-        match socket.try_write_vectored(slices) {
-            Ok(n) => return Ok(n),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                match tokio::time::timeout(deadline, socket.writable()).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => return Err(WriteFailure::Io),
-                    Err(_) => return Err(WriteFailure::Deadline),
-                }
-            }
-            Err(_) => return Err(WriteFailure::Io),
-        }
-    }
-}
-
 /// Drops the blocks `written` bytes covered and advances into the first one left.
-fn consume(blocks: &mut VecDeque<BytesMut>, mut written: usize) {
+pub(crate) fn consume(blocks: &mut VecDeque<BytesMut>, mut written: usize) {
     while written > 0 {
         let Some(front) = blocks.front_mut() else {
             return;
@@ -138,7 +83,7 @@ impl ClientHandle {
 
     /// `n` more of the taken bytes are on the wire; producers waiting for the client to
     /// catch up are woken once it is below the stall threshold.
-    fn sent(&self, n: usize) {
+    pub(crate) fn sent(&self, n: usize) {
         let mut out = self.outbound.lock();
         out.sent(n);
         if out.producer_waiting && out.pending() <= self.stall_threshold {

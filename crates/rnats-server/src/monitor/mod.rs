@@ -57,7 +57,9 @@ pub(crate) struct BindError {
 pub(crate) async fn start(server: &Arc<ServerState>) -> Result<SocketAddr, BindError> {
     let options = server.options();
     let host = options.http_host.as_deref().unwrap_or(&options.host);
-    let addr = join_host_port(host, options.http_port.unwrap_or(0));
+    let https = options.http_port.is_none() && options.https_port.is_some();
+    let port = options.http_port.or(options.https_port).unwrap_or(0);
+    let addr = join_host_port(host, port);
     let bind_error = |source| BindError {
         addr: addr.clone(),
         source,
@@ -65,11 +67,12 @@ pub(crate) async fn start(server: &Arc<ServerState>) -> Result<SocketAddr, BindE
     let listener = TcpListener::bind(&addr).await.map_err(bind_error)?;
     let local = listener.local_addr().map_err(bind_error)?;
     tracing::info!(
-        "Starting http monitor on {}",
+        "Starting {} monitor on {}",
+        if https { "https" } else { "http" },
         join_host_port(host, local.port())
     );
     let monitor = Arc::new(Monitor::new(server.clone()));
-    server.tasks.spawn(accept_loop(monitor, listener));
+    server.tasks.spawn(accept_loop(monitor, listener, https));
     Ok(local)
 }
 
@@ -111,7 +114,7 @@ impl Monitor {
     }
 }
 
-async fn accept_loop(monitor: Arc<Monitor>, listener: TcpListener) {
+async fn accept_loop(monitor: Arc<Monitor>, listener: TcpListener, https: bool) {
     let server = monitor.server.clone();
     let mut backoff = ACCEPT_BACKOFF_MIN;
     loop {
@@ -120,9 +123,15 @@ async fn accept_loop(monitor: Arc<Monitor>, listener: TcpListener) {
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, _)) => {
+            Ok((stream, addr)) => {
                 backoff = ACCEPT_BACKOFF_MIN;
-                server.tasks.spawn(serve(monitor.clone(), stream));
+                if https {
+                    server
+                        .tasks
+                        .spawn(serve_https(monitor.clone(), stream, addr));
+                } else {
+                    server.tasks.spawn(serve(monitor.clone(), stream));
+                }
             }
             Err(error) => {
                 tracing::error!(
@@ -139,8 +148,32 @@ async fn accept_loop(monitor: Arc<Monitor>, listener: TcpListener) {
     }
 }
 
+/// Completes the TLS handshake of an HTTPS connection (with the certificate of the moment:
+/// a reload's new one applies to new connections), then serves it.
+async fn serve_https(monitor: Arc<Monitor>, stream: TcpStream, addr: SocketAddr) {
+    let Some(tls) = monitor.server.tls() else {
+        return;
+    };
+    let handshake = tokio::time::timeout(HEADER_READ_TIMEOUT, tls.https.accept(stream));
+    let shutdown = monitor.server.shutdown.clone();
+    let result = tokio::select! {
+        result = handshake => result,
+        () = shutdown.cancelled() => return,
+    };
+    match result {
+        Ok(Ok(stream)) => serve(monitor, stream).await,
+        Ok(Err(error)) => {
+            tracing::error!("monitoring: TLS handshake error from {addr}: {error}");
+        }
+        Err(_) => tracing::error!("monitoring: TLS handshake error from {addr}: i/o timeout"),
+    }
+}
+
 /// Serves one HTTP/1.1 connection; at shutdown it finishes the request in progress and closes.
-async fn serve(monitor: Arc<Monitor>, stream: TcpStream) {
+async fn serve<S>(monitor: Arc<Monitor>, stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let shutdown = monitor.server.shutdown.clone();
     let handler = monitor.clone();
     let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {

@@ -145,9 +145,7 @@ const LATER: &[Later] = &[
 
 /// Security settings: rnats refuses to run without what they ask for.
 const SECURITY: &[&str] = &[
-    "tls",
     "accounts",
-    "no_auth_user",
     "operator",
     "operators",
     "trusted",
@@ -159,8 +157,6 @@ const SECURITY: &[&str] = &[
     "system_account",
     "ocsp",
     "ocsp_cache",
-    "https",
-    "https_port",
 ];
 
 /// Keys the reference knows that change nothing rnats does today.

@@ -3,16 +3,18 @@
 //! The file format itself is `rnats-conf`'s business; this module knows what the keys mean.
 //! Keys match case-insensitively, as in the reference. A key the reference does not know
 //! is an error; a block for a capability rnats does not have yet is checked and ignored with
-//! a warning, except the security ones (TLS, accounts, users, operators), which stop the
-//! server: running without the protection a file asks for is worse than not running.
+//! a warning, except the security ones rnats cannot enforce yet (accounts, operators), which
+//! stop the server: running without the protection a file asks for is worse than not running.
 
+mod authorization;
 mod blocks;
 mod field;
+mod tls;
 
 use std::path::{Path, PathBuf};
 
 use rnats_conf::{Entry, Map};
-use rnats_server::{Authentication, Options};
+use rnats_server::Options;
 
 use crate::logging::LogSettings;
 use field::{Field, Problem};
@@ -69,6 +71,7 @@ pub fn load(path: &Path, strict: bool) -> Result<FileConfig, ConfigError> {
             reader.problems.push(problem);
         }
     }
+    tls::default_auth_timeout(&document.root, &mut reader.options);
     // Limits that contradict each other stop the server, but the reference's check mode
     // judges the file alone.
     if !strict {
@@ -199,40 +202,13 @@ impl Reader {
             }
             "http_port" | "monitor_port" => options.http_port = Some(port(field)?),
             "http_base_path" => options.http_base_path = field.string()?.to_owned(),
-            "authorization" => self.authorization(field)?,
+            "authorization" => authorization::read(field, options)?,
+            "no_auth_user" => options.no_auth_user = Some(field.string()?.to_owned()),
+            "tls" | "allow_non_tls" | "https_port" | "https" => {
+                tls::apply(&key, field, options, &mut self.problems)?;
+            }
             _ => return blocks::check(&key, field, &mut self.problems, &mut self.ignored_blocks),
         }
-        Ok(())
-    }
-
-    /// The `authorization` block: one user or one token, with a timeout. User lists,
-    /// permissions and NKeys stop the server until rnats has them.
-    fn authorization(&mut self, field: &Field<'_>) -> Result<(), Problem> {
-        let map = field.map()?;
-        let (mut user, mut password, mut token) = (None, None, None);
-        for entry in map.iter() {
-            let inner = Field { entry };
-            match entry.key.to_ascii_lowercase().as_str() {
-                "user" | "username" => user = Some(inner.string()?.to_owned()),
-                "pass" | "password" => password = Some(inner.string()?.to_owned()),
-                "token" => token = Some(inner.string()?.to_owned()),
-                "timeout" => self.options.auth_timeout = inner.seconds()?,
-                "users" | "nkeys" | "permissions" | "default_permissions" | "auth_callout" => {
-                    return Err(blocks::unsupported_security(&inner));
-                }
-                _ => {
-                    return Err(inner.error(format!("unknown field \"{}\"", entry.key)));
-                }
-            }
-        }
-        self.options.auth = match (user, token) {
-            (Some(user), _) => Authentication::UserPassword {
-                user,
-                password: password.unwrap_or_default(),
-            },
-            (None, Some(token)) => Authentication::Token(token),
-            (None, None) => Authentication::None,
-        };
         Ok(())
     }
 
@@ -244,6 +220,9 @@ impl Reader {
                 "max_payload ({}) cannot be higher than max_pending ({})",
                 options.max_payload, options.max_pending
             )));
+        }
+        if let Some(problem) = authorization::cross_checks(options) {
+            self.problems.push(problem);
         }
     }
 }

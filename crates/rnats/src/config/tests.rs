@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::*;
+use rnats_server::Authentication;
 
 /// Writes `text` to a fresh file and loads it.
 fn load_text(text: &str, strict: bool) -> Result<FileConfig, ConfigError> {
@@ -220,9 +221,9 @@ fn later_capabilities_are_checked_then_ignored() {
 #[test]
 fn security_settings_rnats_lacks_stop_the_server() {
     for text in [
-        "tls { cert_file: a, key_file: b }",
+        "tls { cert_file: a, key_file: b, pinned_certs: [x] }",
         "accounts { A: {} }",
-        "authorization { users: [ {user: a, password: b} ] }",
+        "authorization { auth_callout { issuer: x } }",
         "operator: /tmp/op.jwt",
     ] {
         let problems = problems(text, false);
@@ -232,4 +233,127 @@ fn security_settings_rnats_lacks_stop_the_server() {
             "{text}: {problems:?}"
         );
     }
+}
+
+#[test]
+fn users_permissions_and_no_auth_user() {
+    let file = loaded(
+        "authorization {\n  users: [\n    {user: a, password: b, permissions: {\n      \
+         publish: {allow: [\"foo.*\"], deny: \"foo.bar\"}, subscribe: \"q.* grp\",\n      \
+         allow_responses: {max: 3, ttl: \"1m\"}}}\n    {username: c, pass: d}\n    \
+         {nkey: UCVDMTZAX3KMCOT4NYMFC4JRIYNUPWNB4DWOB64TBLE5NK4SKCIVISRL, \
+         permissions: {pub: x, sub: {deny: [y]}, publish_allow_responses: true}}\n  ]\n  \
+         default_permissions: {import: \"default.>\"}\n}\nno_auth_user: c\n",
+    );
+    let options = &file.options;
+    assert_eq!(options.users.len(), 3);
+    let a = &options.users[0];
+    assert_eq!(a.name(), "a");
+    let permissions = a.permissions.as_ref().expect("a's permissions");
+    assert_eq!(
+        permissions.publish,
+        Some(rnats_server::SubjectPermission {
+            allow: vec!["foo.*".into()],
+            deny: vec!["foo.bar".into()],
+        })
+    );
+    assert_eq!(
+        permissions.subscribe,
+        Some(rnats_server::SubjectPermission::allow(&["q.* grp"]))
+    );
+    assert_eq!(
+        permissions.allow_responses,
+        Some(rnats_server::ResponsePermission {
+            max: 3,
+            expires: Duration::from_secs(60),
+        })
+    );
+    assert!(options.users[1].permissions.is_none());
+    assert!(
+        options.users[2].credentials
+            == rnats_server::UserCredentials::Nkey(
+                "UCVDMTZAX3KMCOT4NYMFC4JRIYNUPWNB4DWOB64TBLE5NK4SKCIVISRL".into()
+            )
+    );
+    let nkey_permissions = options.users[2].permissions.as_ref().expect("nkey's");
+    assert_eq!(
+        nkey_permissions.allow_responses,
+        Some(rnats_server::ResponsePermission::default())
+    );
+    assert_eq!(
+        nkey_permissions.subscribe,
+        Some(rnats_server::SubjectPermission::deny(&["y"]))
+    );
+    assert_eq!(
+        options
+            .default_permissions
+            .as_ref()
+            .and_then(|p| p.publish.clone()),
+        Some(rnats_server::SubjectPermission::allow(&["default.>"]))
+    );
+    assert_eq!(options.no_auth_user.as_deref(), Some("c"));
+    assert!(rnats_server::has_plaintext_passwords(options));
+}
+
+#[test]
+fn authorization_errors_in_the_reference_words() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "authorization { users: [ {user: a, password: b} ], token: x }",
+            "1:0: Can not have a token and a users array",
+        ),
+        (
+            "authorization { users: [ {nkey: UBAD} ] }",
+            "1:26: Not a valid public nkey for a user",
+        ),
+        (
+            "authorization { users: [ {user: a, password: b, permissions: {publish: 1}} ] }",
+            "Expected subject permissions to be a subject, or array of subjects, got int64",
+        ),
+        (
+            "authorization { users: [ {user: a, password: b, permissions: {sub: \"a..b\"}} ] }",
+            "subject \"a..b\" is not a valid subject",
+        ),
+        (
+            "authorization { users: [ {user: a, password: b}, {user: a, password: c} ] }",
+            "1:0: Duplicate user \"a\" detected",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(problems(text, false), [*expected], "{text}");
+    }
+}
+
+#[test]
+fn no_auth_user_must_name_a_user_when_the_server_starts() {
+    assert_eq!(
+        problems("no_auth_user: z\n", false),
+        ["no_auth_user: \"z\" present, but users/nkeys are not defined"]
+    );
+    assert_eq!(
+        problems(
+            "authorization { users: [ {user: a, password: b} ] }\nno_auth_user: z\n",
+            false
+        ),
+        [
+            "no_auth_user: \"z\" not present as user or nkey in authorization block or account \
+             configuration"
+        ]
+    );
+    // The check mode judges the file alone, as the reference's does.
+    assert!(load_text("no_auth_user: z\n", true).is_ok());
+}
+
+#[test]
+fn an_nkey_user_takes_no_password() {
+    let problems = problems(
+        "authorization { users: [ {user: a, password: b, nkey: \
+         UCVDMTZAX3KMCOT4NYMFC4JRIYNUPWNB4DWOB64TBLE5NK4SKCIVISRL} ] }",
+        false,
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].ends_with(": Nkey users do not take usernames or passwords"),
+        "{problems:?}"
+    );
 }

@@ -26,6 +26,8 @@ pub(super) struct Fields {
     pub(super) addr: Option<String>,
     pub(super) cid: Option<u64>,
     pub(super) client: Option<String>,
+    /// `<account>/<user>` of an authenticated client (`$G/user:alice`).
+    pub(super) user: Option<String>,
     pub(super) fatal: bool,
 }
 
@@ -35,6 +37,7 @@ impl Visit for Fields {
             "message" => self.message = format!("{value:?}"),
             "addr" => self.addr = Some(format!("{value:?}")),
             "client" => self.client = Some(format!("{value:?}")),
+            "user" => self.user = Some(format!("{value:?}")),
             _ => {}
         }
     }
@@ -44,6 +47,7 @@ impl Visit for Fields {
             "message" => self.message = value.to_owned(),
             "addr" => self.addr = Some(value.to_owned()),
             "client" => self.client = Some(value.to_owned()),
+            "user" => self.user = Some(value.to_owned()),
             _ => {}
         }
     }
@@ -73,6 +77,10 @@ impl Fields {
     fn client_label(&self) -> Option<&str> {
         self.client.as_deref().filter(|label| !label.is_empty())
     }
+
+    fn user_label(&self) -> Option<&str> {
+        self.user.as_deref().filter(|label| !label.is_empty())
+    }
 }
 
 /// One text line, with its newline.
@@ -93,6 +101,9 @@ pub(super) fn text_line(pid: u32, clock: Clock, level: Level, fields: &Fields) -
     }
     if let Some(client) = fields.client_label() {
         line.push_str(&format!("\"{client}\" - "));
+    }
+    if let Some(user) = fields.user_label() {
+        line.push_str(&format!("\"{user}\" - "));
     }
     line.push_str(&fields.message);
     line.push('\n');
@@ -121,6 +132,9 @@ pub(super) fn json_line(pid: u32, level: Level, fields: &Fields) -> Vec<u8> {
     }
     if let Some(client) = fields.client_label() {
         object.insert("client".into(), client.into());
+    }
+    if let Some(user) = fields.user_label() {
+        object.insert("user".into(), user.into());
     }
     object.insert("msg".into(), fields.message.clone().into());
     let mut line = serde_json::Value::Object(object).to_string().into_bytes();
@@ -160,6 +174,7 @@ mod tests {
             addr: Some("127.0.0.1:5000".into()),
             cid: Some(7),
             client: Some("v1:rust:app".into()),
+            user: None,
             fatal: false,
         }
     }
@@ -170,6 +185,15 @@ mod tests {
         assert_eq!(
             String::from_utf8_lossy(&line),
             "[42] [DBG] 127.0.0.1:5000 - cid:7 - \"v1:rust:app\" - Client connection created\n"
+        );
+        let user = Fields {
+            user: Some("$G/user:alice".into()),
+            ..connection_fields()
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&text_line(1, Clock::Off, Level::ERROR, &user)),
+            "[1] [ERR] 127.0.0.1:5000 - cid:7 - \"v1:rust:app\" - \"$G/user:alice\" - \
+             Client connection created\n"
         );
         let fatal = Fields {
             fatal: true,

@@ -1,0 +1,165 @@
+//! Authentication and permissions of one connection: the CONNECT check, the SUB check, the
+//! publish violation, and what a reload changes for a connected client.
+
+use std::sync::Arc;
+
+use rnats_proto::ServerError;
+
+use super::CloseReason;
+use super::connection::ClientConnection;
+use super::info::ClientIdentity;
+use crate::auth::{AuthFailure, Authenticated, CompiledPermissions};
+use crate::subscription::BySid;
+
+impl ClientConnection {
+    /// Who the client is: with `verify_and_map`, the user its TLS certificate names (the
+    /// CONNECT's credentials are not looked at, as in the reference); otherwise the CONNECT's.
+    fn check_credentials(&self) -> Result<Authenticated, AuthFailure> {
+        let maps_certificates = self
+            .settings
+            .tls
+            .as_ref()
+            .is_some_and(|tls| tls.verify_and_map);
+        if maps_certificates {
+            return self.auth.authenticate_certificate(self.peer_identity());
+        }
+        self.auth
+            .authenticate(&self.options, self.handle.nonce.as_deref())
+    }
+
+    /// Checks the CONNECT's credentials; on success records who the client is and installs
+    /// its permissions.
+    pub(super) fn authenticate(&mut self) -> Result<(), AuthFailure> {
+        let authenticated = self.check_credentials()?;
+        let text = |field: &Option<String>| field.clone().unwrap_or_default();
+        let Authenticated {
+            user,
+            label,
+            permissions,
+        } = authenticated;
+        self.handle.set_identity(ClientIdentity {
+            name: text(&self.options.name),
+            lang: text(&self.options.lang),
+            version: text(&self.options.version),
+            user,
+            auth: label,
+            protocol: self.options.protocol,
+        });
+        self.install_permissions(permissions);
+        Ok(())
+    }
+
+    /// Makes `permissions` the connection's: for its publishes, and for publishers that
+    /// deliver to it.
+    fn install_permissions(&mut self, permissions: Option<Arc<CompiledPermissions>>) {
+        self.handle.delivery_rules.set(permissions.as_ref());
+        self.permissions = permissions;
+        // Publish decisions cached under the old permissions no longer hold.
+        self.cache.clear();
+    }
+
+    /// Logs and reports a refused CONNECT.
+    pub(super) fn authentication_failed(&mut self, failure: &AuthFailure) -> CloseReason {
+        client_log!(error, self.handle, "{failure}");
+        self.send_err(&ServerError::AuthorizationViolation);
+        CloseReason::AuthenticationViolation
+    }
+
+    /// Whether the client may subscribe to `subject` (in `queue`); reports a violation.
+    pub(super) fn may_subscribe(
+        &mut self,
+        subject: &[u8],
+        queue: Option<&[u8]>,
+        sid: &[u8],
+    ) -> bool {
+        let Some(permissions) = &self.permissions else {
+            return true;
+        };
+        if permissions.can_subscribe(subject, queue) {
+            return true;
+        }
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        let (subject, sid) = (text(subject), text(sid));
+        match queue.map(text) {
+            Some(queue) => client_log!(
+                error,
+                self.handle,
+                "Subscription Violation - Subject \"{subject}\", Queue: \"{queue}\", SID {sid}"
+            ),
+            None => client_log!(
+                error,
+                self.handle,
+                "Subscription Violation - Subject \"{subject}\", SID {sid}"
+            ),
+        }
+        self.send_err(&ServerError::SubscribeViolation {
+            subject,
+            queue: queue.map(text),
+        });
+        false
+    }
+
+    /// Reports a publish the permissions refused.
+    pub(super) fn publish_violation(&mut self, subject: &[u8]) {
+        let subject = String::from_utf8_lossy(subject).into_owned();
+        client_log!(
+            error,
+            self.handle,
+            "Publish Violation - Subject \"{subject}\""
+        );
+        self.send_err(&ServerError::PublishViolation(subject));
+    }
+
+    /// After a reload: checks the client's credentials against the new configuration,
+    /// installs its new permissions and drops the subscriptions they no longer allow.
+    pub(super) fn reauthenticate(&mut self) -> Result<(), CloseReason> {
+        self.auth = self.server.authenticator();
+        match self.check_credentials() {
+            Ok(authenticated) => {
+                self.install_permissions(authenticated.permissions);
+                self.drop_forbidden_subscriptions();
+                Ok(())
+            }
+            Err(_) => {
+                let error = ServerError::AuthorizationViolation;
+                client_log!(error, self.handle, "{error}");
+                self.send_err(&error);
+                Err(CloseReason::AuthenticationViolation)
+            }
+        }
+    }
+
+    /// Removes the subscriptions the current permissions do not allow, telling the client.
+    fn drop_forbidden_subscriptions(&mut self) {
+        let Some(permissions) = self.permissions.clone() else {
+            return;
+        };
+        let forbidden: Vec<_> = self
+            .handle
+            .subscriptions
+            .lock()
+            .iter()
+            .filter(|BySid(s)| !permissions.can_subscribe(s.subject(), s.queue()))
+            .map(|BySid(s)| s.clone())
+            .collect();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        for subscription in forbidden {
+            if let Some(BySid(removed)) = self.handle.subscriptions.lock().take(subscription.sid())
+            {
+                self.handle.account.remove_subscription(&removed);
+            }
+            let error = ServerError::SubscriptionRevoked {
+                subject: text(subscription.subject()),
+                queue: subscription.queue().map(text),
+                sid: text(subscription.sid()),
+            };
+            client_log!(
+                debug,
+                self.handle,
+                "Removed sub \"{}\" for user - not authorized",
+                text(subscription.subject())
+            );
+            self.send_err(&error);
+        }
+    }
+}
