@@ -12,6 +12,7 @@
 mod account;
 mod auth;
 mod client;
+pub mod jwt;
 mod lame_duck;
 mod listener;
 mod monitor;
@@ -23,6 +24,10 @@ mod stats;
 mod subscription;
 mod tls;
 
+pub use account::config::{
+    AccountConfig, DEFAULT_RESPONSE_THRESHOLD, Export, Import, ResponseType, ShareKind,
+};
+pub use account::registry::check_accounts;
 pub use auth::{
     DEFAULT_RESPONSE_EXPIRES, DEFAULT_RESPONSE_MAX, PLAINTEXT_WARNING, Permissions,
     ResponsePermission, SubjectPermission, User, UserCredentials, has_plaintext_passwords,

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::account::config::AccountConfig;
 use crate::auth::{Permissions, User};
 use crate::tls::TlsOptions;
 
@@ -77,6 +78,8 @@ pub struct Options {
     pub default_permissions: Option<Permissions>,
     /// The user a client that sends no credentials connects as (one of `users`).
     pub no_auth_user: Option<String>,
+    /// The accounts besides `$G`: their exports and imports (their users are in `users`).
+    pub accounts: Vec<AccountConfig>,
     /// Longest payload shown by protocol tracing; 0 shows all of it.
     pub max_traced_msg_len: usize,
     /// In lame duck mode, the time over which clients are closed (grace period included).
@@ -130,6 +133,7 @@ impl Default for Options {
             users: Vec::new(),
             default_permissions: None,
             no_auth_user: None,
+            accounts: Vec::new(),
             max_traced_msg_len: 0,
             lame_duck_duration: DEFAULT_LAME_DUCK_DURATION,
             lame_duck_grace_period: DEFAULT_LAME_DUCK_GRACE_PERIOD,

@@ -14,6 +14,10 @@ use crate::process_files;
 use crate::server::{ServerHandle, ServerState};
 use crate::tls::{DEFAULT_TLS_TIMEOUT, HandshakeFirst, TlsOptions, TlsSetup};
 
+/// Why a reload that changes the accounts is refused.
+pub(crate) const ACCOUNTS_FIXED: &str = "config reload not supported for accounts by rnats yet: \
+     restart the server to change accounts, exports or imports";
+
 /// A reload that was refused, and why; the server keeps its options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReloadError {
@@ -46,6 +50,14 @@ impl ServerHandle {
         let state = self.state();
         let old = state.options();
         refuse_fixed(&old, &new)?;
+        if old.accounts != new.accounts {
+            return Err(ReloadError {
+                field: "accounts",
+                old: String::new(),
+                new: String::new(),
+                detail: Some(ACCOUNTS_FIXED.to_owned()),
+            });
+        }
         // New certificates are read now, for new connections; existing ones keep theirs.
         let tls = TlsSetup::build(&new).map_err(|error| ReloadError {
             field: "TLS",

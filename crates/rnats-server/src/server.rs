@@ -14,7 +14,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::account::{Account, GLOBAL_ACCOUNT};
+use crate::account::Account;
+use crate::account::registry::Accounts;
 use crate::auth::Authenticator;
 use crate::client::ClientHandle;
 use crate::client::info::ConnectionSnapshot;
@@ -62,6 +63,8 @@ pub enum StartError {
         /// The HTTPS port.
         https: u16,
     },
+    /// The accounts' imports and exports do not fit together (the reference's text).
+    Accounts(String),
     /// The monitoring listener could not bind its address.
     Monitor {
         /// The address it tried.
@@ -80,6 +83,7 @@ impl std::fmt::Display for StartError {
             StartError::PidFile(source) => write!(f, "Could not write pidfile: {source}"),
             StartError::PortsFile(source) => write!(f, "Error writing ports file: {source}"),
             StartError::Tls(error) => write!(f, "{error}"),
+            StartError::Accounts(error) => f.write_str(error),
             StartError::HttpsWithoutTls => {
                 f.write_str("Can't start monitoring: TLS cert and key required for HTTPS")
             }
@@ -103,7 +107,9 @@ impl std::error::Error for StartError {
             | StartError::PortsFile(source)
             | StartError::Monitor { source, .. } => Some(source),
             StartError::Tls(error) => Some(error),
-            StartError::HttpsWithoutTls | StartError::HttpAndHttps { .. } => None,
+            StartError::HttpsWithoutTls
+            | StartError::HttpAndHttps { .. }
+            | StartError::Accounts(_) => None,
         }
     }
 }
@@ -131,6 +137,8 @@ impl Server {
             tracing::info!("Using configuration file: {} ({digest})", path.display());
         }
         let tls = TlsSetup::build(&options).map_err(StartError::Tls)?;
+        let accounts = Accounts::build(&options.accounts, !options.no_sublist_cache)
+            .map_err(StartError::Accounts)?;
         if let (Some(http), Some(https)) = (options.http_port, options.https_port) {
             return Err(StartError::HttpAndHttps { http, https });
         }
@@ -149,6 +157,7 @@ impl Server {
         let client_addr = listener.local_addr().map_err(listen_error)?;
         let state = Arc::new(ServerState::new(
             options,
+            accounts,
             tls,
             server_id,
             server_name,
@@ -329,6 +338,8 @@ pub(crate) struct ServerState {
     /// reference does.
     pub(crate) ports_file: Mutex<Option<std::path::PathBuf>>,
     pub(crate) global_account: Arc<Account>,
+    /// Every account by name, `$G` included; fixed for the life of the server.
+    pub(crate) accounts: Accounts,
     clients: Mutex<FxHashMap<u64, Arc<ClientHandle>>>,
     /// The last `max_closed_clients` closed connections, oldest first.
     closed: Mutex<VecDeque<ConnectionSnapshot>>,
@@ -399,6 +410,7 @@ impl Settings {
 impl ServerState {
     fn new(
         options: Options,
+        accounts: Accounts,
         tls: Option<Arc<TlsSetup>>,
         server_id: String,
         server_name: String,
@@ -407,7 +419,8 @@ impl ServerState {
         let client_port = client_addr.port();
         let shutdown = CancellationToken::new();
         ServerState {
-            global_account: Arc::new(Account::new(GLOBAL_ACCOUNT, !options.no_sublist_cache)),
+            global_account: accounts.global.clone(),
+            accounts,
             settings: RwLock::new(Settings::new(
                 options,
                 tls,

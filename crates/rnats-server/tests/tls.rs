@@ -456,6 +456,7 @@ fn mapped_user(name: &str, allow: &str) -> rnats_server::User {
             }),
             ..rnats_server::Permissions::default()
         }),
+        account: None,
     }
 }
 

@@ -17,6 +17,34 @@ type Others = &'static [(&'static str, &'static str)];
 
 /// (name, main file, other files next to it).
 const CORPUS: &[(&str, &str, Others)] = &[
+    // The reference reads account maps in random order, so cases where that order picks the
+    // error (duplicate users across accounts, `prefix` with `to`) are left out.
+    (
+        "accounts with imports",
+        "accounts {\n  A: { users: [{user: a, password: a}], exports: [{stream: \"events.>\"}, {service: \"svc.>\", response_type: stream}] }\n  B: { users: [{user: b, password: b}], imports: [{stream: {account: A, subject: \"events.>\"}, prefix: p}, {service: {account: A, subject: \"svc.x\"}, to: x}] }\n}\n",
+        &[],
+    ),
+    (
+        "account import not authorized",
+        "accounts {\n  A: { exports: [{service: \"s\", accounts: [B]}] }\n  B: {}\n  C: { imports: [{service: {account: A, subject: \"s\"}}] }\n}\n",
+        &[],
+    ),
+    (
+        "account import of unknown account",
+        "accounts { C: { imports: [{service: {account: Z, subject: \"s\"}}] } }\n",
+        &[],
+    ),
+    (
+        "account bad response type",
+        "accounts { A: {exports: [{service: \"s\", response_type: bogus}] } }\n",
+        &[],
+    ),
+    (
+        "account bad mapping",
+        "accounts { A: {exports: [{stream: \"s.*\"}] }, C: { imports: [{stream: {account: A, subject: \"s.*\"}, to: \"t.$2\"}] } }\n",
+        &[],
+    ),
+    ("account reserved name", "accounts { $G: {} }\n", &[]),
     ("minimal", "port: 4222\n", &[]),
     (
         "separators",

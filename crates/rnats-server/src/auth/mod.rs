@@ -57,6 +57,8 @@ struct Identity {
     name: String,
     proof: Proof,
     permissions: Option<Arc<CompiledPermissions>>,
+    /// The account the user is bound to; `None` is `$G`.
+    account: Option<String>,
 }
 
 enum Proof {
@@ -74,10 +76,12 @@ pub(crate) struct Authenticated {
     pub(crate) label: Option<String>,
     /// Its permissions; `None` when unrestricted.
     pub(crate) permissions: Option<Arc<CompiledPermissions>>,
+    /// The account it is bound to; `None` is `$G`.
+    pub(crate) account: Option<String>,
 }
 
 /// A CONNECT whose credentials were refused; displays as the reference's log line.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct AuthFailure {
     /// What the client claimed to be, e.g. `User "alice"`.
     claimed: Option<String>,
@@ -114,6 +118,7 @@ impl Authenticator {
                 Some(permissions) => CompiledPermissions::compile(permissions),
                 None => default_permissions.clone(),
             };
+            let account_user = user;
             match &user.credentials {
                 UserCredentials::Password { user, password } => {
                     let identity = Identity {
@@ -121,6 +126,7 @@ impl Authenticator {
                         name: user.clone(),
                         proof: Proof::Password(Secret::new(password)),
                         permissions,
+                        account: account_user.account.clone(),
                     };
                     users.insert(user.clone(), Arc::new(identity));
                 }
@@ -134,6 +140,7 @@ impl Authenticator {
                         name: key.clone(),
                         proof: Proof::Nkey(Box::new(public)),
                         permissions,
+                        account: account_user.account.clone(),
                     };
                     nkeys.insert(key.clone(), Arc::new(identity));
                 }
@@ -231,6 +238,7 @@ impl Authenticator {
                     user: None,
                     label: Some("token".to_owned()),
                     permissions: None,
+                    account: None,
                 })
             }
             Single::User {
@@ -247,6 +255,7 @@ impl Authenticator {
                         user: Some(expected.clone()),
                         label: Some(format!("user:{expected}")),
                         permissions: None,
+                        account: None,
                     })
                 } else {
                     Err(failure())
@@ -284,6 +293,7 @@ impl Identity {
             user: Some(self.name.clone()),
             label: Some(self.label.clone()),
             permissions: self.permissions.clone(),
+            account: self.account.clone(),
         }
     }
 }

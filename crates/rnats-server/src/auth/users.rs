@@ -14,6 +14,8 @@ pub struct User {
     pub credentials: UserCredentials,
     /// What the user may do; `None` takes `default_permissions`.
     pub permissions: Option<Permissions>,
+    /// The account the user's connections are bound to; `None` is `$G`.
+    pub account: Option<String>,
 }
 
 /// A user's identity and secret.
@@ -39,6 +41,7 @@ impl User {
                 password: password.to_owned(),
             },
             permissions: None,
+            account: None,
         }
     }
 
@@ -47,12 +50,19 @@ impl User {
         User {
             credentials: UserCredentials::Nkey(public_key.to_owned()),
             permissions: None,
+            account: None,
         }
     }
 
     /// The same user with these permissions.
     pub fn with_permissions(mut self, permissions: Permissions) -> Self {
         self.permissions = Some(permissions);
+        self
+    }
+
+    /// The same user in `account`.
+    pub fn in_account(mut self, account: &str) -> Self {
+        self.account = Some(account.to_owned());
         self
     }
 
@@ -75,7 +85,9 @@ impl std::fmt::Debug for User {
             }
             UserCredentials::Nkey(key) => out.field("nkey", key),
         };
-        out.field("permissions", &self.permissions).finish()
+        out.field("permissions", &self.permissions)
+            .field("account", &self.account)
+            .finish()
     }
 }
 

@@ -8,6 +8,7 @@ use rnats_proto::ServerError;
 use super::CloseReason;
 use super::connection::ClientConnection;
 use super::info::ClientIdentity;
+use crate::account::Account;
 use crate::auth::{AuthFailure, Authenticated, CompiledPermissions};
 use crate::subscription::BySid;
 
@@ -36,7 +37,12 @@ impl ClientConnection {
             user,
             label,
             permissions,
+            account,
         } = authenticated;
+        let account = self.account_named(account.as_deref());
+        if !self.handle.bind_account(account) {
+            return Err(AuthFailure::default());
+        }
         self.handle.set_identity(ClientIdentity {
             name: text(&self.options.name),
             lang: text(&self.options.lang),
@@ -47,6 +53,13 @@ impl ClientConnection {
         });
         self.install_permissions(permissions);
         Ok(())
+    }
+
+    /// The account a user is bound to: the one it names, else `$G`.
+    fn account_named(&self, name: Option<&str>) -> Arc<Account> {
+        name.and_then(|name| self.server.accounts.get(name))
+            .unwrap_or(&self.server.global_account)
+            .clone()
     }
 
     /// Makes `permissions` the connection's: for its publishes, and for publishers that
@@ -114,7 +127,15 @@ impl ClientConnection {
     /// installs its new permissions and drops the subscriptions they no longer allow.
     pub(super) fn reauthenticate(&mut self) -> Result<(), CloseReason> {
         self.auth = self.server.authenticator();
-        match self.check_credentials() {
+        let checked = self.check_credentials().and_then(|authenticated| {
+            let account = self.account_named(authenticated.account.as_deref());
+            if Arc::ptr_eq(&account, self.handle.account()) {
+                Ok(authenticated)
+            } else {
+                Err(AuthFailure::default())
+            }
+        });
+        match checked {
             Ok(authenticated) => {
                 self.install_permissions(authenticated.permissions);
                 self.drop_forbidden_subscriptions();
@@ -146,7 +167,7 @@ impl ClientConnection {
         for subscription in forbidden {
             if let Some(BySid(removed)) = self.handle.subscriptions.lock().take(subscription.sid())
             {
-                self.handle.account.remove_subscription(&removed);
+                self.handle.account().remove_subscription(&removed);
             }
             let error = ServerError::SubscriptionRevoked {
                 subject: text(subscription.subject()),

@@ -467,7 +467,7 @@ impl ClientConnection {
             let shared = SubscriptionRef(subscription.clone());
             if self
                 .handle
-                .account
+                .account()
                 .sublist
                 .insert(subject, queue, shared)
                 .is_err()
@@ -491,7 +491,7 @@ impl ClientConnection {
                 Some(max) if max > subscription.delivered() => subscription.set_max(max),
                 _ => {
                     if let Some(BySid(subscription)) = subscriptions.take(sid) {
-                        self.handle.account.remove_subscription(&subscription);
+                        self.handle.account().remove_subscription(&subscription);
                     }
                 }
             }
@@ -509,7 +509,7 @@ impl ClientConnection {
             if self.options.protocol >= 1 {
                 let mut info = self.server.client_info(self.handle.id, self.handle.addr);
                 info.connect_info = true;
-                info.remote_account = Some(self.handle.account.name.clone());
+                info.remote_account = Some(self.handle.account().name.clone());
                 self.send_with(|buf| info.encode(buf));
             }
         }

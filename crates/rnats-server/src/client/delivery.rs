@@ -69,8 +69,8 @@ impl Batch {
 }
 
 /// Delivers one message on behalf of a publisher.
-struct Router<'a> {
-    publisher: &'a Arc<ClientHandle>,
+pub(super) struct Router<'a> {
+    pub(super) publisher: &'a Arc<ClientHandle>,
     echo: bool,
     batch: &'a mut Batch,
     max_traced_msg_len: usize,
@@ -91,7 +91,7 @@ impl ClientConnection {
         self.batch.in_bytes += size as u64;
         let cached = self
             .cache
-            .lookup(&self.handle.account.sublist, publish.subject);
+            .lookup(&self.handle.account().sublist, publish.subject);
         if let Some(permissions) = &self.permissions {
             let allowed = *cached
                 .may_publish
@@ -125,7 +125,11 @@ impl ClientConnection {
             max_traced_msg_len: self.settings.max_traced_msg_len,
             stall: !self.settings.no_fast_producer_stall,
         };
-        let delivered = router.deliver_all(result, &message);
+        let mut delivered = router.deliver_all(result, &message);
+        let account = self.handle.account();
+        if account.has_forwards() {
+            delivered |= router.forward(account, &message, 0);
+        }
         if !delivered
             && self.options.no_responders
             && let Some(reply) = publish.reply
@@ -138,7 +142,7 @@ impl ClientConnection {
 
 impl Router<'_> {
     /// Delivers to every match; true if anyone received the message.
-    fn deliver_all(
+    pub(super) fn deliver_all(
         &mut self,
         result: &SublistResult<SubscriptionRef>,
         message: &Delivery<'_>,
@@ -211,7 +215,7 @@ impl Router<'_> {
 
     /// Tells a requester nobody is listening: a 503 status on its own reply subscription.
     fn no_responders(&mut self, subject: &[u8], reply: &[u8]) {
-        let result = self.publisher.account.sublist.matches(reply);
+        let result = self.publisher.account().sublist.matches(reply);
         let own = result
             .plain
             .iter()

@@ -75,6 +75,11 @@ impl Activity {
         let nanos = u64::try_from(rtt.as_nanos()).unwrap_or(u64::MAX).max(1);
         self.rtt.store(nanos, Ordering::Relaxed);
     }
+
+    /// The last round-trip time measured, in nanoseconds; 0 before the first.
+    pub(crate) fn rtt_nanos(&self) -> u64 {
+        self.rtt.load(Ordering::Relaxed)
+    }
 }
 
 fn unix_nanos(time: SystemTime) -> u64 {
@@ -128,7 +133,7 @@ impl ClientHandle {
         let subscriptions_list = if with_subscriptions {
             subscriptions
                 .iter()
-                .map(|s| s.0.snapshot(self.id, &self.account.name))
+                .map(|s| s.0.snapshot(self.id, &self.account().name))
                 .collect()
         } else {
             Vec::new()
@@ -151,7 +156,7 @@ impl ClientHandle {
             subscriptions: count,
             subscriptions_list,
             identity: self.identity(),
-            account: self.account.name.clone(),
+            account: self.account().name.clone(),
             closed: self
                 .close_reason()
                 .map(|reason| (SystemTime::now(), reason)),

@@ -22,6 +22,7 @@ mod authorize;
 pub(crate) mod close;
 pub(crate) mod connection;
 mod delivery;
+mod forward;
 pub(crate) mod info;
 mod match_cache;
 mod outbound;
@@ -31,7 +32,7 @@ pub(crate) mod transport;
 pub(crate) mod writer;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::BytesMut;
 use parking_lot::Mutex;
@@ -67,8 +68,10 @@ pub(crate) struct ClientHandle {
     pub(crate) id: u64,
     /// The client's address.
     pub(crate) addr: SocketAddr,
-    /// The account the client is bound to; its subscriptions live in this account's Sublist.
-    pub(crate) account: Arc<Account>,
+    /// The account the client was bound to at CONNECT; its subscriptions live there.
+    bound: OnceLock<Arc<Account>>,
+    /// The account before CONNECT binds one (`$G`).
+    default_account: Arc<Account>,
     outbound: Mutex<Outbound>,
     /// Wakes the writer when bytes were queued or the client was closed.
     writer_wake: Notify,
@@ -115,7 +118,8 @@ impl ClientHandle {
         ClientHandle {
             id,
             addr,
-            account,
+            bound: OnceLock::new(),
+            default_account: account,
             outbound: Mutex::new(Outbound::default()),
             writer_wake: Notify::new(),
             reader_wake: Notify::new(),
@@ -134,6 +138,38 @@ impl ClientHandle {
     pub(crate) fn with_nonce(mut self, nonce: Option<String>) -> Self {
         self.nonce = nonce;
         self
+    }
+
+    /// The account the client is bound to (`$G` until CONNECT binds another).
+    #[inline]
+    pub(crate) fn account(&self) -> &Arc<Account> {
+        self.bound.get().unwrap_or(&self.default_account)
+    }
+
+    /// Binds the client to `account` (once, at CONNECT); subscriptions made before move
+    /// there. False if the client is bound to another account already.
+    pub(crate) fn bind_account(&self, account: Arc<Account>) -> bool {
+        if let Some(bound) = self.bound.get() {
+            return Arc::ptr_eq(bound, &account);
+        }
+        let subscriptions = self.subscriptions.lock();
+        let moving = !Arc::ptr_eq(&account, &self.default_account);
+        if self.bound.set(account).is_err() {
+            return false;
+        }
+        if moving {
+            for BySid(subscription) in subscriptions.iter() {
+                self.default_account.remove_subscription(subscription);
+                let shared = SubscriptionRef(subscription.clone());
+                // Valid in one Sublist, valid in the other.
+                let _ = self.account().sublist.insert(
+                    subscription.subject(),
+                    subscription.queue(),
+                    shared,
+                );
+            }
+        }
+        true
     }
 
     /// Queues a message for one of this client's subscriptions.
@@ -252,7 +288,7 @@ impl ClientHandle {
     pub(crate) fn auth_label(&self) -> String {
         let identity = self.identity.lock();
         match identity.as_deref().and_then(|i| i.auth.as_deref()) {
-            Some(auth) => format!("{}/{auth}", self.account.name),
+            Some(auth) => format!("{}/{auth}", self.account().name),
             None => String::new(),
         }
     }
@@ -271,14 +307,14 @@ impl ClientHandle {
             subscriptions.remove(subscription.sid());
         }
         drop(subscriptions);
-        self.account.remove_subscription(&subscription.0);
+        self.account().remove_subscription(&subscription.0);
     }
 
     /// Removes every subscription of the client: it is going away.
     pub(crate) fn remove_all_subscriptions(&self) {
         let subscriptions = std::mem::take(&mut *self.subscriptions.lock());
         for BySid(subscription) in &subscriptions {
-            self.account.remove_subscription(subscription);
+            self.account().remove_subscription(subscription);
         }
     }
 

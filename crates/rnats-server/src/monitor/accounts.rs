@@ -1,6 +1,6 @@
-//! `/accountz` and `/accstatz`: the accounts and their traffic. rnats has only the global
-//! account `$G` and no system account, so both answer what the reference answers when
-//! started with `no_sys_acc: true`.
+//! `/accountz` and `/accstatz`: the accounts and their traffic. `/accountz` lists `$G` and
+//! the configured accounts; `/accstatz` reports `$G` only. There is no system account, so
+//! both answer what the reference answers when started with `no_sys_acc: true`.
 
 use std::time::SystemTime;
 
@@ -19,7 +19,7 @@ struct Accountz {
     server_id: String,
     now: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    accounts: Vec<&'static str>,
+    accounts: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     account_detail: Option<AccountInfo>,
 }
@@ -51,24 +51,31 @@ pub(crate) fn accountz(monitor: &Monitor, query: &Query) -> Result<Reply, BadReq
         account_detail: None,
     };
     match query.get("acc") {
-        "" => document.accounts.push(GLOBAL_ACCOUNT),
-        GLOBAL_ACCOUNT => {
-            let sublist = &server.global_account.sublist;
+        "" => document.accounts = server.accounts.all().map(|a| a.name.clone()).collect(),
+        name => {
+            let Some(account) = server.accounts.get(name) else {
+                return Err(BadRequest(format!("Account {name} does not exist")));
+            };
+            let sublist = &account.sublist;
+            let client_connections = server
+                .open_connections(false)
+                .iter()
+                .filter(|c| c.account == account.name)
+                .count();
             document.account_detail = Some(AccountInfo {
-                account_name: GLOBAL_ACCOUNT.to_owned(),
-                // The global account is created with the server and never updated.
+                account_name: account.name.clone(),
+                // Accounts are created with the server and never updated.
                 update_time: format::rfc3339_nanos(server.started),
                 expired: false,
                 complete: true,
                 jetstream_enabled: false,
                 leafnode_connections: 0,
-                client_connections: server.connection_count(),
+                client_connections,
                 subscriptions: sublist.count(),
-                name_tag: GLOBAL_ACCOUNT.to_owned(),
+                name_tag: account.name.clone(),
                 sublist_stats: SublistStatsJson::from(&sublist.stats()),
             });
         }
-        other => return Err(BadRequest(format!("Account {other} does not exist"))),
     }
     Ok(Reply::json(&document))
 }

@@ -149,11 +149,11 @@ pub(crate) fn connz(monitor: &Monitor, request: &ConnzRequest<'_>) -> Result<Con
         limit,
         connections: None,
     };
-    if !request.account.is_empty() && request.account != GLOBAL_ACCOUNT {
+    let server = &monitor.server;
+    if !request.account.is_empty() && server.accounts.get(request.account).is_none() {
         // An account that does not exist: the reference answers with an empty document.
         return Ok(document);
     }
-    let server = &monitor.server;
     document.server_id = server.server_id.clone();
 
     let mut candidates = Vec::new();

@@ -107,7 +107,7 @@ pub(crate) fn subsz(
     if let Some(sublist) = sublist {
         sublist.for_each(|sub: &SubscriptionRef| {
             if test.is_empty() || subject_matches(sub.subject(), test.as_bytes()) {
-                snapshots.push(sub.snapshot(sub.client.id, &sub.client.account.name));
+                snapshots.push(sub.snapshot(sub.client.id, &sub.client.account().name));
             }
         });
     }

@@ -40,12 +40,14 @@ pub(super) fn read(field: &Field<'_>, options: &mut Options) -> Result<(), Probl
         if token.is_some() {
             return Err(field.error("Can not have a token and a users array"));
         }
-        let mut seen = std::collections::HashSet::new();
-        if let Some(duplicate) = users.iter().find(|u: &&User| !seen.insert(u.name())) {
-            return Err(field.error(format!("Duplicate user \"{}\" detected", duplicate.name())));
-        }
     }
-    options.users = users;
+    // Users of accounts stay; this block's users replace any it gave before.
+    options.users.retain(|user| user.account.is_some());
+    let mut seen: std::collections::HashSet<&str> = options.users.iter().map(User::name).collect();
+    if let Some(duplicate) = users.iter().find(|u: &&User| !seen.insert(u.name())) {
+        return Err(field.error(format!("Duplicate user \"{}\" detected", duplicate.name())));
+    }
+    options.users.extend(users);
     options.auth = match (user, token) {
         (Some(user), _) => Authentication::UserPassword {
             user,
@@ -75,7 +77,7 @@ pub(super) fn cross_checks(options: &Options) -> Option<Problem> {
 }
 
 /// `users: [ {user, password, nkey, permissions}, ... ]`.
-fn read_users(field: &Field<'_>) -> Result<Vec<User>, Problem> {
+pub(super) fn read_users(field: &Field<'_>) -> Result<Vec<User>, Problem> {
     let ValueKind::Array(values) = field.kind() else {
         return Err(field.error(format!(
             "Expected users field to be an array, got {}",
@@ -133,6 +135,7 @@ fn read_user(value: &Value) -> Result<User, Problem> {
     Ok(User {
         credentials,
         permissions,
+        account: None,
     })
 }
 

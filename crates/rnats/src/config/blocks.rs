@@ -145,7 +145,6 @@ const LATER: &[Later] = &[
 
 /// Security settings: rnats refuses to run without what they ask for.
 const SECURITY: &[&str] = &[
-    "accounts",
     "operator",
     "operators",
     "trusted",

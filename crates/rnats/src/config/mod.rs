@@ -3,9 +3,10 @@
 //! The file format itself is `rnats-conf`'s business; this module knows what the keys mean.
 //! Keys match case-insensitively, as in the reference. A key the reference does not know
 //! is an error; a block for a capability rnats does not have yet is checked and ignored with
-//! a warning, except the security ones rnats cannot enforce yet (accounts, operators), which
+//! a warning, except the security ones rnats cannot enforce yet (operators, resolvers), which
 //! stop the server: running without the protection a file asks for is worse than not running.
 
+mod accounts;
 mod authorization;
 mod blocks;
 mod field;
@@ -203,6 +204,7 @@ impl Reader {
             "http_port" | "monitor_port" => options.http_port = Some(port(field)?),
             "http_base_path" => options.http_base_path = field.string()?.to_owned(),
             "authorization" => authorization::read(field, options)?,
+            "accounts" => accounts::read(field, options)?,
             "no_auth_user" => options.no_auth_user = Some(field.string()?.to_owned()),
             "tls" | "allow_non_tls" | "https_port" | "https" => {
                 tls::apply(&key, field, options, &mut self.problems)?;

@@ -222,7 +222,7 @@ fn later_capabilities_are_checked_then_ignored() {
 fn security_settings_rnats_lacks_stop_the_server() {
     for text in [
         "tls { cert_file: a, key_file: b, pinned_certs: [x] }",
-        "accounts { A: {} }",
+        "accounts { A: { mappings: { a: b } } }",
         "authorization { auth_callout { issuer: x } }",
         "operator: /tmp/op.jwt",
     ] {
@@ -355,5 +355,39 @@ fn an_nkey_user_takes_no_password() {
     assert!(
         problems[0].ends_with(": Nkey users do not take usernames or passwords"),
         "{problems:?}"
+    );
+}
+
+#[test]
+fn accounts_give_their_users_an_account_and_keep_exports_and_imports() {
+    let config = loaded(
+        "accounts {\n  A: { users: [{user: a, password: a}], exports: [{service: \"svc.>\", \
+         response_type: stream, response_threshold: \"5s\", accounts: [B]}, {stream: e}] }\n  \
+         B: { users: [{user: b, password: b}], imports: [{service: {account: A, subject: \
+         \"svc.x\"}, to: x}, {stream: {account: A, subject: \"e\"}}] }\n}\n\
+         authorization { users: [{user: g, password: g}] }\n",
+    );
+    let options = &config.options;
+    let accounts: Vec<_> = options
+        .users
+        .iter()
+        .map(|u| (u.name(), u.account.as_deref()))
+        .collect();
+    assert_eq!(accounts, [("a", Some("A")), ("b", Some("B")), ("g", None)]);
+    let export = &options.accounts[0].exports[0];
+    assert_eq!(export.response_type, rnats_server::ResponseType::Stream);
+    assert_eq!(export.response_threshold, std::time::Duration::from_secs(5));
+    assert_eq!(export.accounts, ["B"]);
+    let import = &options.accounts[1].imports[0];
+    assert_eq!(
+        (import.subject.as_str(), import.to.as_deref()),
+        ("svc.x", Some("x"))
+    );
+    assert_eq!(
+        problems(
+            "accounts { A: { imports: [{stream: {account: A, subject: s}}] } }",
+            false
+        ),
+        ["1:0: Error adding stream import \"s\": stream import not authorized"]
     );
 }

@@ -1,0 +1,111 @@
+//! The accounts of the options, as configured: exports, imports and their response types.
+
+use std::time::Duration;
+
+/// How long a service export's responder may answer a request by default.
+pub const DEFAULT_RESPONSE_THRESHOLD: Duration = Duration::from_secs(120);
+
+/// One entry of the `accounts` block: a named subject space with what it shares.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AccountConfig {
+    /// The account name (never `$G`).
+    pub name: String,
+    /// Subjects other accounts may import from this one.
+    pub exports: Vec<Export>,
+    /// Subjects this account takes from other accounts.
+    pub imports: Vec<Import>,
+}
+
+/// Whether an export or import is a stream (messages flow out) or a service (requests flow in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareKind {
+    /// Messages published in the exporter reach the importer.
+    Stream,
+    /// Requests published in the importer reach the exporter, and their replies come back.
+    Service,
+}
+
+/// How many responses a service request may get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResponseType {
+    /// One response, then the reply route is gone.
+    #[default]
+    Singleton,
+    /// Any number of responses until the threshold passes.
+    Stream,
+    /// A response in several parts until the threshold passes.
+    Chunked,
+}
+
+/// An `exports` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// Stream or service.
+    pub kind: ShareKind,
+    /// The subject (wildcards allowed) other accounts may import.
+    pub subject: String,
+    /// The accounts allowed to import it; empty is every account.
+    pub accounts: Vec<String>,
+    /// For services: how many responses a request may get.
+    pub response_type: ResponseType,
+    /// For services: how long responses are routed back after a request.
+    pub response_threshold: Duration,
+}
+
+impl Export {
+    /// A public stream export of `subject`.
+    pub fn stream(subject: &str) -> Self {
+        Export {
+            kind: ShareKind::Stream,
+            subject: subject.to_owned(),
+            accounts: Vec::new(),
+            response_type: ResponseType::Singleton,
+            response_threshold: DEFAULT_RESPONSE_THRESHOLD,
+        }
+    }
+
+    /// A public service export of `subject` with singleton responses.
+    pub fn service(subject: &str) -> Self {
+        Export {
+            kind: ShareKind::Service,
+            ..Export::stream(subject)
+        }
+    }
+}
+
+/// An `imports` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// Stream or service.
+    pub kind: ShareKind,
+    /// The exporting account.
+    pub account: String,
+    /// The exported subject (or a narrower one).
+    pub subject: String,
+    /// Streams: the subject messages arrive on in this account; services: the subject this
+    /// account publishes requests to. Wildcards of `subject` map by position or `$N`.
+    pub to: Option<String>,
+    /// Streams only: prepended (with a dot) to the subject messages arrive on.
+    pub prefix: Option<String>,
+}
+
+impl Import {
+    /// A stream import of `subject` from `account`, under its own name.
+    pub fn stream(account: &str, subject: &str) -> Self {
+        Import {
+            kind: ShareKind::Stream,
+            account: account.to_owned(),
+            subject: subject.to_owned(),
+            to: None,
+            prefix: None,
+        }
+    }
+
+    /// A service import of `subject` from `account`, under its own name.
+    pub fn service(account: &str, subject: &str) -> Self {
+        Import {
+            kind: ShareKind::Service,
+            ..Import::stream(account, subject)
+        }
+    }
+}

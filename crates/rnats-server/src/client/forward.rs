@@ -1,0 +1,161 @@
+//! Routing a message across imports: into the importer for a stream, into the exporter
+//! (with a reply it can answer) for a service request, and back to the requester for a
+//! response. Only accounts with imports get here; the plain path never does.
+
+use std::sync::Arc;
+
+use rnats_proto::Delivery;
+
+use super::delivery::Router;
+use crate::account::Account;
+use crate::account::forward::{ForwardKind, ForwardRef, new_reply};
+
+/// Most imports one message may cross, so imports that feed each other cannot loop forever.
+const MAX_HOPS: u8 = 8;
+
+/// The header that tells a responder which account a request came from.
+const REQUEST_INFO: &[u8] = b"Nats-Request-Info:";
+
+impl Router<'_> {
+    /// Forwards a message published (or forwarded) into `account` across its imports; true
+    /// if anyone received it.
+    pub(super) fn forward(&mut self, account: &Account, message: &Delivery<'_>, hops: u8) -> bool {
+        if hops >= MAX_HOPS {
+            return false;
+        }
+        let forwards = account.forwards.matches(message.subject());
+        let mut delivered = false;
+        for forward in &forwards.plain {
+            delivered |= self.forward_one(account, forward, message, hops);
+        }
+        delivered
+    }
+
+    fn forward_one(
+        &mut self,
+        account: &Account,
+        forward: &ForwardRef,
+        message: &Delivery<'_>,
+        hops: u8,
+    ) -> bool {
+        let forward = &forward.0;
+        match &forward.kind {
+            ForwardKind::Stream => {
+                let Some(target) = forward.target.upgrade() else {
+                    return false;
+                };
+                let subject = forward.transform.apply(&forward.filter, message.subject());
+                let moved = Delivery::new(
+                    &subject,
+                    message.reply(),
+                    message.headers(),
+                    message.payload(),
+                );
+                self.deliver_into(&target, &moved, hops)
+            }
+            ForwardKind::Service {
+                response_type,
+                threshold,
+                importer,
+            } => {
+                let Some(target) = forward.target.upgrade() else {
+                    return false;
+                };
+                let subject = forward.transform.apply(&forward.filter, message.subject());
+                let reply = message.reply().and_then(|original| {
+                    let reply = new_reply(&account.reply_prefix);
+                    target
+                        .responses
+                        .insert(
+                            reply.clone(),
+                            importer.clone(),
+                            original,
+                            *response_type,
+                            *threshold,
+                        )
+                        .then_some(reply)
+                });
+                let rtt = self.publisher.activity.rtt_nanos();
+                let headers = request_headers(message.headers(), &account.name, rtt);
+                let request = Delivery::new(
+                    &subject,
+                    reply.as_deref(),
+                    headers.as_deref(),
+                    message.payload(),
+                );
+                self.deliver_into(&target, &request, hops)
+            }
+            ForwardKind::Responses => {
+                let Some((to, reply)) = account.responses.take(message.subject()) else {
+                    return false;
+                };
+                let Some(requester) = to.upgrade() else {
+                    return false;
+                };
+                let response = Delivery::new(
+                    &reply,
+                    message.reply(),
+                    message.headers(),
+                    message.payload(),
+                );
+                self.deliver_into(&requester, &response, hops)
+            }
+        }
+    }
+
+    /// Delivers a message that crossed into `account`, and on across its own imports.
+    fn deliver_into(&mut self, account: &Arc<Account>, message: &Delivery<'_>, hops: u8) -> bool {
+        let result = account.sublist.matches(message.subject());
+        let mut delivered = self.deliver_all(&result, message);
+        if account.has_forwards() {
+            delivered |= self.forward(account, message, hops + 1);
+        }
+        delivered
+    }
+}
+
+/// The request's headers with `Nats-Request-Info` naming the requesting account (and its
+/// round-trip time when measured), unless a header of that name is there already.
+fn request_headers(headers: Option<&[u8]>, account: &str, rtt: u64) -> Option<Vec<u8>> {
+    let present = headers.is_some_and(|h| {
+        h.windows(REQUEST_INFO.len())
+            .any(|w| w.eq_ignore_ascii_case(REQUEST_INFO))
+    });
+    if present {
+        return headers.map(<[u8]>::to_vec);
+    }
+    let account = serde_json::to_string(account).unwrap_or_else(|_| "\"\"".to_owned());
+    let info = if rtt > 0 {
+        format!("{{\"acc\":{account},\"rtt\":{rtt}}}")
+    } else {
+        format!("{{\"acc\":{account}}}")
+    };
+    let base: &[u8] = match headers {
+        Some(h) if h.ends_with(b"\r\n\r\n") => h.get(..h.len() - 2).unwrap_or(h),
+        _ => b"NATS/1.0\r\n",
+    };
+    let mut out = Vec::with_capacity(base.len() + info.len() + 24);
+    out.extend_from_slice(base);
+    out.extend_from_slice(REQUEST_INFO);
+    out.push(b' ');
+    out.extend_from_slice(info.as_bytes());
+    out.extend_from_slice(b"\r\n\r\n");
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_info_is_added_to_headers() {
+        assert_eq!(
+            request_headers(None, "B", 5).as_deref(),
+            Some(&b"NATS/1.0\r\nNats-Request-Info: {\"acc\":\"B\",\"rtt\":5}\r\n\r\n"[..])
+        );
+        assert_eq!(
+            request_headers(Some(b"NATS/1.0\r\nX: 1\r\n\r\n"), "B", 0).as_deref(),
+            Some(&b"NATS/1.0\r\nX: 1\r\nNats-Request-Info: {\"acc\":\"B\"}\r\n\r\n"[..])
+        );
+    }
+}
