@@ -246,7 +246,17 @@ fn log_file_and_time_format() {
 fn debug_and_trace_lines() {
     let mut process = Process::start(&["-p", "-1", "-a", "127.0.0.1", "-DV"]);
     let port = process.ready();
-    let stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    std::io::Write::write_all(
+        &mut stream,
+        b"CONNECT {\"user\":\"bob\",\"pass\":\"s3cr3t\"}\r\nPING\r\n",
+    )
+    .expect("writes");
+    let traced = process.wait_for("<<- [CONNECT ");
+    assert!(
+        traced.contains(r#"{"user":"bob","pass":"[REDACTED]"}"#) && !traced.contains("s3cr3t"),
+        "the password stays out of the log: {traced}"
+    );
     drop(stream);
     let line = process.wait_for("Client connection closed");
     assert!(

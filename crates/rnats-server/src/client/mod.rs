@@ -27,6 +27,7 @@ pub(crate) mod info;
 mod match_cache;
 mod outbound;
 mod read_buffer;
+mod redact;
 mod trace;
 pub(crate) mod transport;
 pub(crate) mod writer;

@@ -18,7 +18,9 @@ pub(super) fn enabled() -> bool {
 pub(super) fn inbound(client: &ClientHandle, op: &ClientOp<'_>, max_payload_len: usize) {
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     let line = match op {
-        ClientOp::Connect(json) => format!("CONNECT {}", text(json)),
+        ClientOp::Connect(json) => {
+            format!("CONNECT {}", super::redact::redact_connect(&text(json)))
+        }
         ClientOp::Info(json) => format!("INFO {}", text(json)),
         ClientOp::Publish(publish) => {
             let op = if publish.headers.is_some() {
