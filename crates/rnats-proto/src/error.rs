@@ -33,6 +33,10 @@ pub enum ServerError {
     InvalidSubject,
     /// The connection holds `max_subscriptions` already.
     MaxSubscriptionsExceeded,
+    /// The user JWT (or its account's) expired while the client was connected.
+    AuthenticationExpired,
+    /// The account has all the connections its JWT allows.
+    MaxAccountConnectionsExceeded,
     /// Publishing to this subject is not permitted.
     PublishViolation(String),
     /// Subscribing to this subject (optionally in this queue group) is not permitted.
@@ -65,7 +69,9 @@ impl ServerError {
             | ServerError::MaxConnectionsExceeded
             | ServerError::InvalidClientProtocol
             | ServerError::NoRespondersRequiresHeaders
-            | ServerError::StaleConnection => true,
+            | ServerError::StaleConnection
+            | ServerError::AuthenticationExpired
+            | ServerError::MaxAccountConnectionsExceeded => true,
             ServerError::InvalidPublishSubject
             | ServerError::InvalidSubject
             | ServerError::MaxSubscriptionsExceeded
@@ -93,6 +99,10 @@ impl fmt::Display for ServerError {
             ServerError::InvalidPublishSubject => f.write_str("Invalid Publish Subject"),
             ServerError::InvalidSubject => f.write_str("Invalid Subject"),
             ServerError::MaxSubscriptionsExceeded => f.write_str("maximum subscriptions exceeded"),
+            ServerError::AuthenticationExpired => f.write_str("User Authentication Expired"),
+            ServerError::MaxAccountConnectionsExceeded => {
+                f.write_str("maximum account active connections exceeded")
+            }
             ServerError::PublishViolation(subject) => {
                 write!(f, "Permissions Violation for Publish to \"{subject}\"")
             }
@@ -249,6 +259,14 @@ mod tests {
             (
                 ServerError::MaxSubscriptionsExceeded,
                 "maximum subscriptions exceeded",
+            ),
+            (
+                ServerError::AuthenticationExpired,
+                "User Authentication Expired",
+            ),
+            (
+                ServerError::MaxAccountConnectionsExceeded,
+                "maximum account active connections exceeded",
             ),
             (
                 ServerError::PublishViolation("a.b".into()),

@@ -16,12 +16,14 @@ pub mod jwt;
 mod lame_duck;
 mod listener;
 mod monitor;
+mod operator;
 mod options;
 mod process_files;
 mod reload;
 mod server;
 mod stats;
 mod subscription;
+mod system;
 mod tls;
 
 pub use account::config::{
@@ -33,6 +35,7 @@ pub use auth::{
     ResponsePermission, SubjectPermission, User, UserCredentials, has_plaintext_passwords,
     is_valid_user_nkey,
 };
+pub use operator::{OperatorOptions, Resolver};
 pub use options::{Authentication, Options};
 pub use options::{
     DEFAULT_AUTH_TIMEOUT, DEFAULT_LAME_DUCK_DURATION, DEFAULT_LAME_DUCK_GRACE_PERIOD,

@@ -80,6 +80,11 @@ pub struct Options {
     pub no_auth_user: Option<String>,
     /// The accounts besides `$G`: their exports and imports (their users are in `users`).
     pub accounts: Vec<AccountConfig>,
+    /// The account whose users see the server's events and may ask it questions; `$SYS`
+    /// (created when not configured) unless named here.
+    pub system_account: Option<String>,
+    /// Runs without a system account (and without its events and requests).
+    pub no_system_account: bool,
     /// Longest payload shown by protocol tracing; 0 shows all of it.
     pub max_traced_msg_len: usize,
     /// In lame duck mode, the time over which clients are closed (grace period included).
@@ -108,6 +113,8 @@ pub struct Options {
     pub allow_non_tls: bool,
     /// Port of the monitoring HTTPS listener (with `tls`'s certificate); 0 picks a free port.
     pub https_port: Option<u16>,
+    /// Operator mode (JWT authentication): trusted operators and the account resolver.
+    pub operator: Option<crate::operator::OperatorOptions>,
 }
 
 impl Default for Options {
@@ -134,6 +141,8 @@ impl Default for Options {
             default_permissions: None,
             no_auth_user: None,
             accounts: Vec::new(),
+            system_account: None,
+            no_system_account: false,
             max_traced_msg_len: 0,
             lame_duck_duration: DEFAULT_LAME_DUCK_DURATION,
             lame_duck_grace_period: DEFAULT_LAME_DUCK_GRACE_PERIOD,
@@ -148,6 +157,7 @@ impl Default for Options {
             tls: None,
             allow_non_tls: false,
             https_port: None,
+            operator: None,
         }
     }
 }

@@ -50,6 +50,14 @@ impl ServerHandle {
         let state = self.state();
         let old = state.options();
         refuse_fixed(&old, &new)?;
+        if old.operator != new.operator {
+            return Err(ReloadError {
+                field: "operator",
+                old: String::new(),
+                new: String::new(),
+                detail: Some(crate::operator::RELOAD_REFUSED.to_owned()),
+            });
+        }
         if old.accounts != new.accounts {
             return Err(ReloadError {
                 field: "accounts",
@@ -133,6 +141,13 @@ fn refuse_fixed(old: &Options, new: &Options) -> Result<(), ReloadError> {
         new.no_header_support,
     )?;
     check("NoSublistCache", old.no_sublist_cache, new.no_sublist_cache)?;
+    let system = |options: &Options| options.system_account.clone().unwrap_or_default();
+    check("SystemAccount", system(old), system(new))?;
+    check(
+        "NoSystemAccount",
+        old.no_system_account,
+        new.no_system_account,
+    )?;
     check(
         "MaxClosedClients",
         old.max_closed_clients,
@@ -336,6 +351,27 @@ mod tests {
         assert_eq!(
             refuse_fixed(&old, &renamed).map_err(|e| e.to_string()),
             Err("config reload not supported for ServerName: old=, new=foo".into())
+        );
+    }
+
+    #[test]
+    fn the_system_account_is_fixed_while_running() {
+        let old = Options::default();
+        let new = Options {
+            system_account: Some("SYS".into()),
+            ..Options::default()
+        };
+        assert_eq!(
+            refuse_fixed(&old, &new).map_err(|e| e.to_string()),
+            Err("config reload not supported for SystemAccount: old=, new=SYS".into())
+        );
+        let new = Options {
+            no_system_account: true,
+            ..Options::default()
+        };
+        assert_eq!(
+            refuse_fixed(&old, &new).map_err(|e| e.to_string()),
+            Err("config reload not supported for NoSystemAccount: old=false, new=true".into())
         );
     }
 

@@ -137,8 +137,11 @@ impl Server {
             tracing::info!("Using configuration file: {} ({digest})", path.display());
         }
         let tls = TlsSetup::build(&options).map_err(StartError::Tls)?;
-        let accounts = Accounts::build(&options.accounts, !options.no_sublist_cache)
+        let mut accounts = Accounts::build(&options.accounts, !options.no_sublist_cache)
             .map_err(StartError::Accounts)?;
+        let system = crate::system::resolve(&options, &mut accounts, !options.no_sublist_cache)
+            .map_err(StartError::Accounts)?;
+        let operator = crate::operator::start(&options).map_err(StartError::Accounts)?;
         if let (Some(http), Some(https)) = (options.http_port, options.https_port) {
             return Err(StartError::HttpAndHttps { http, https });
         }
@@ -158,11 +161,16 @@ impl Server {
         let state = Arc::new(ServerState::new(
             options,
             accounts,
+            system,
             tls,
             server_id,
             server_name,
             client_addr,
         ));
+        if let Some(operator) = operator {
+            let _ = state.operator.set(operator);
+        }
+        crate::system::start(&state);
         let options = state.options();
         let monitoring_addr =
             match options.http_port.or(options.https_port) {
@@ -271,6 +279,7 @@ impl Server {
     /// Stops accepting, closes every client and waits until all connection tasks are done.
     pub async fn shutdown(self) {
         tracing::info!("Initiating Shutdown...");
+        crate::system::shutting_down(&self.state);
         self.state.shutdown.cancel();
         self.state.tasks.close();
         self.state.tasks.wait().await;
@@ -340,6 +349,10 @@ pub(crate) struct ServerState {
     pub(crate) global_account: Arc<Account>,
     /// Every account by name, `$G` included; fixed for the life of the server.
     pub(crate) accounts: Accounts,
+    /// The system account and the server's client in it, unless `no_system_account`.
+    pub(crate) system: Option<crate::system::System>,
+    /// Operator mode's trusted operators and accounts, set once at start.
+    pub(crate) operator: std::sync::OnceLock<Arc<crate::operator::OperatorMode>>,
     clients: Mutex<FxHashMap<u64, Arc<ClientHandle>>>,
     /// The last `max_closed_clients` closed connections, oldest first.
     closed: Mutex<VecDeque<ConnectionSnapshot>>,
@@ -411,6 +424,7 @@ impl ServerState {
     fn new(
         options: Options,
         accounts: Accounts,
+        system: Option<crate::system::System>,
         tls: Option<Arc<TlsSetup>>,
         server_id: String,
         server_name: String,
@@ -421,6 +435,8 @@ impl ServerState {
         ServerState {
             global_account: accounts.global.clone(),
             accounts,
+            system,
+            operator: std::sync::OnceLock::new(),
             settings: RwLock::new(Settings::new(
                 options,
                 tls,
@@ -519,6 +535,7 @@ impl ServerState {
     /// Forgets a closed client, keeping its last snapshot for monitoring.
     pub(crate) fn deregister(&self, client: &ClientHandle, last: ConnectionSnapshot) {
         self.clients.lock().remove(&client.id);
+        crate::system::client_disconnected(self, client, &last);
         let limit = self.options().max_closed_clients;
         if limit == 0 {
             return;

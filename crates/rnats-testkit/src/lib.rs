@@ -5,12 +5,14 @@
 //!   on a random port.
 //! * [`RawConn`]: a raw TCP client speaking bytes, not a NATS client library, so tests can send
 //!   malformed input and see exactly what a server answers.
+//! * [`jwt`]: operator, account and user JWTs and `.creds` files signed with fresh NKeys.
 //! * [`normalize`]: makes two servers' transcripts comparable by dropping the INFO fields that
 //!   differ from run to run.
 //!
 //! Everything here is test support: helpers panic with a message saying what failed, because a
 //! panic is how a test fails.
 
+pub mod jwt;
 mod normalize;
 mod raw;
 mod reference;

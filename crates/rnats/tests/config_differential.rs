@@ -15,6 +15,17 @@ use rnats_testkit::reference_server_path;
 /// Files next to the main one (name, contents), for `include`.
 type Others = &'static [(&'static str, &'static str)];
 
+/// An operator JWT for the operator mode cases (no expiry).
+const OPERATOR_JWT: &str = "eyJhbGciOiJlZDI1NTE5LW5rZXkiLCJ0eXAiOiJKV1QifQ.eyJpYXQiOjE3OTUzMjA2NDEsImlzcyI6I\
+     k9DQUhNSEtQWFpJUkpQVElYWFZQSkRRRVo3UEtMWFk3RDNVVUM1VU5FRDc2Sk02R0NBMlZVUFRXIiwia\
+     nRpIjoiMmU0YjFiYTk1MmYzMDM3YSIsIm5hbWUiOiJPQ0FITUhLUCIsIm5hdHMiOnsic2lnbmluZ19rZ\
+     XlzIjpbIk9DS0lRVk9CUjZPVVpLRDNYUTJYUkJCS05STUVQU0tITEw2N0tOMlRKWExTMk9XVjcyTVRUN\
+     0tNIl0sInR5cGUiOiJvcGVyYXRvciIsInZlcnNpb24iOjJ9LCJzdWIiOiJPQ0FITUhLUFhaSVJKUFRJW\
+     FhWUEpEUUVaN1BLTFhZN0QzVVVDNVVORUQ3NkpNNkdDQTJWVVBUVyJ9.4e1yT-uX68oKEYLt-FVB_YGd\
+     WqO5HYCDTlYcch5ivw_-iFSlD5lpK9Dwwez5jYVkX3kOUwkz8_OIGZMXdqF0Bw";
+/// `op.jwt` beside the configuration.
+const OPERATOR_FILE: Others = &[("op.jwt", OPERATOR_JWT)];
+
 /// (name, main file, other files next to it).
 const CORPUS: &[(&str, &str, Others)] = &[
     // The reference reads account maps in random order, so cases where that order picks the
@@ -118,6 +129,119 @@ const CORPUS: &[(&str, &str, Others)] = &[
         "cluster { port: 6222, bogus: 1 }\n",
         &[],
     ),
+    // Operator mode: a fixed operator JWT (no expiry) in op.jwt and an account it signed.
+    (
+        "operator file",
+        "operator: op.jwt\nresolver: MEMORY\n",
+        OPERATOR_FILE,
+    ),
+    (
+        "operator inline",
+        concat!(
+            "operator: ",
+            "eyJhbGciOiJlZDI1NTE5LW5rZXkiLCJ0eXAiOiJKV1QifQ.eyJpYXQiOjE3OTUzMjA2NDEsImlzcyI6I\
+     k9DQUhNSEtQWFpJUkpQVElYWFZQSkRRRVo3UEtMWFk3RDNVVUM1VU5FRDc2Sk02R0NBMlZVUFRXIiwia\
+     nRpIjoiMmU0YjFiYTk1MmYzMDM3YSIsIm5hbWUiOiJPQ0FITUhLUCIsIm5hdHMiOnsic2lnbmluZ19rZ\
+     XlzIjpbIk9DS0lRVk9CUjZPVVpLRDNYUTJYUkJCS05STUVQU0tITEw2N0tOMlRKWExTMk9XVjcyTVRUN\
+     0tNIl0sInR5cGUiOiJvcGVyYXRvciIsInZlcnNpb24iOjJ9LCJzdWIiOiJPQ0FITUhLUFhaSVJKUFRJW\
+     FhWUEpEUUVaN1BLTFhZN0QzVVVDNVVORUQ3NkpNNkdDQTJWVVBUVyJ9.4e1yT-uX68oKEYLt-FVB_YGd\
+     WqO5HYCDTlYcch5ivw_-iFSlD5lpK9Dwwez5jYVkX3kOUwkz8_OIGZMXdqF0Bw",
+            "\nresolver: MEMORY\n"
+        ),
+        &[],
+    ),
+    (
+        "operator file missing",
+        "operator: missing.jwt\nresolver: MEMORY\n",
+        &[],
+    ),
+    ("operator of a number", "operator: 42\n", &[]),
+    (
+        "operator list",
+        "operators: [op.jwt]\nresolver: MEM\n",
+        OPERATOR_FILE,
+    ),
+    (
+        "account JWT as operator",
+        concat!(
+            "operator: ",
+            "eyJhbGciOiJlZDI1NTE5LW5rZXkiLCJ0eXAiOiJKV1QifQ.eyJpYXQiOjE3OTUzMjA2NDEsImlzcyI6I\
+     k9DQUhNSEtQWFpJUkpQVElYWFZQSkRRRVo3UEtMWFk3RDNVVUM1VU5FRDc2Sk02R0NBMlZVUFRXIiwia\
+     nRpIjoiNGRlY2FiYjUxM2ZkNjUwZiIsIm5hbWUiOiJBQ1RGQkcyWSIsIm5hdHMiOnsibGltaXRzIjp7I\
+     mNvbm4iOjEsImRhdGEiOi0xLCJleHBvcnRzIjotMSwiaW1wb3J0cyI6LTEsImxlYWYiOi0xLCJwYXlsb\
+     2FkIjoxMCwic3VicyI6Miwid2lsZGNhcmRzIjp0cnVlfSwicmV2b2NhdGlvbnMiOnsiVUNCNEVUTklSW\
+     E1HUTNEVURFTUFWU1BKRURUVDdDNURMUFlJRTZOTjRKRE9UUlJaWTVCRjJTR0oiOjE3OTUzMjA2NDZ9L\
+     CJzaWduaW5nX2tleXMiOlsiQUNRRFFKM0c3MkE2NlRWRFpLWDM2NU5QWjdYTlZKREJMS1lTN0xHV0JMS\
+     0NXVEZKNEdUQklGT0siLHsia2V5IjoiQUMyRENaNVRLUU4zUUFGUlpTMjVJRTdMQjVETlZPQUY0QkEzS\
+     EpOTDMyUUhKSllXTkU3TUVWTDQiLCJraW5kIjoidXNlcl9zY29wZSIsInJvbGUiOiJyIiwidGVtcGxhd\
+     GUiOnsicHViIjp7ImFsbG93IjpbIngiXX0sInN1YiI6eyJhbGxvdyI6WyJ5Il19fX1dLCJ0eXBlIjoiY\
+     WNjb3VudCIsInZlcnNpb24iOjJ9LCJzdWIiOiJBQ1RGQkcyWVk1VkY1VzVYSExWQkdRSTdHRFBWVldGQ\
+     jRISkRVSUdTWVFEWE9OWk9VNVk3TlFLSiJ9.Q2-2V5N7EKw2rfGZG2LZmFjp2-RbR--WxKbvQbwOu86g\
+     O3_L8klMXkrGIqSjKUfa5tKDa6gxfqoFUJMgLGkCCw",
+            "\n"
+        ),
+        &[],
+    ),
+    (
+        "resolver bogus",
+        "operator: op.jwt\nresolver: BOGUS\n",
+        OPERATOR_FILE,
+    ),
+    (
+        "resolver bad type",
+        "operator: op.jwt\nresolver: { type: x, dir: d }\n",
+        OPERATOR_FILE,
+    ),
+    (
+        "resolver without dir",
+        "operator: op.jwt\nresolver: { type: full }\n",
+        OPERATOR_FILE,
+    ),
+    (
+        "resolver full",
+        "operator: op.jwt\nresolver: { type: full, dir: jwt, allow_delete: true, interval: \"2m\", limit: 10 }\n",
+        OPERATOR_FILE,
+    ),
+    (
+        "resolver cache",
+        "operator: op.jwt\nresolver: { type: cache, dir: jwt, ttl: \"2m\" }\n",
+        OPERATOR_FILE,
+    ),
+    (
+        "preload",
+        concat!(
+            "operator: op.jwt\nresolver: MEMORY\nresolver_preload: {\n  ",
+            "ACTFBG2YY5VF5W5XHLVBGQI7GDPVVWFB4HJDUIGSYQDXONZOU5Y7NQKJ",
+            ": ",
+            "eyJhbGciOiJlZDI1NTE5LW5rZXkiLCJ0eXAiOiJKV1QifQ.eyJpYXQiOjE3OTUzMjA2NDEsImlzcyI6I\
+     k9DQUhNSEtQWFpJUkpQVElYWFZQSkRRRVo3UEtMWFk3RDNVVUM1VU5FRDc2Sk02R0NBMlZVUFRXIiwia\
+     nRpIjoiNGRlY2FiYjUxM2ZkNjUwZiIsIm5hbWUiOiJBQ1RGQkcyWSIsIm5hdHMiOnsibGltaXRzIjp7I\
+     mNvbm4iOjEsImRhdGEiOi0xLCJleHBvcnRzIjotMSwiaW1wb3J0cyI6LTEsImxlYWYiOi0xLCJwYXlsb\
+     2FkIjoxMCwic3VicyI6Miwid2lsZGNhcmRzIjp0cnVlfSwicmV2b2NhdGlvbnMiOnsiVUNCNEVUTklSW\
+     E1HUTNEVURFTUFWU1BKRURUVDdDNURMUFlJRTZOTjRKRE9UUlJaWTVCRjJTR0oiOjE3OTUzMjA2NDZ9L\
+     CJzaWduaW5nX2tleXMiOlsiQUNRRFFKM0c3MkE2NlRWRFpLWDM2NU5QWjdYTlZKREJMS1lTN0xHV0JMS\
+     0NXVEZKNEdUQklGT0siLHsia2V5IjoiQUMyRENaNVRLUU4zUUFGUlpTMjVJRTdMQjVETlZPQUY0QkEzS\
+     EpOTDMyUUhKSllXTkU3TUVWTDQiLCJraW5kIjoidXNlcl9zY29wZSIsInJvbGUiOiJyIiwidGVtcGxhd\
+     GUiOnsicHViIjp7ImFsbG93IjpbIngiXX0sInN1YiI6eyJhbGxvdyI6WyJ5Il19fX1dLCJ0eXBlIjoiY\
+     WNjb3VudCIsInZlcnNpb24iOjJ9LCJzdWIiOiJBQ1RGQkcyWVk1VkY1VzVYSExWQkdRSTdHRFBWVldGQ\
+     jRISkRVSUdTWVFEWE9OWk9VNVk3TlFLSiJ9.Q2-2V5N7EKw2rfGZG2LZmFjp2-RbR--WxKbvQbwOu86g\
+     O3_L8klMXkrGIqSjKUfa5tKDa6gxfqoFUJMgLGkCCw",
+            "\n}\n"
+        ),
+        OPERATOR_FILE,
+    ),
+    (
+        "preload not a JWT",
+        concat!(
+            "operator: op.jwt\nresolver: MEMORY\nresolver_preload: { ",
+            "ACTFBG2YY5VF5W5XHLVBGQI7GDPVVWFB4HJDUIGSYQDXONZOU5Y7NQKJ",
+            ": nope }\n"
+        ),
+        OPERATOR_FILE,
+    ),
+    ("trusted key bad", "trusted_keys: [OAAA]\n", &[]),
+    ("trusted key bad single", "trusted: OAAA\n", &[]),
+    ("resolver alone", "resolver: MEMORY\n", &[]),
     ("unknown in jetstream", "jetstream { bogus: 1 }\n", &[]),
     ("unbalanced map", "authorization { user: a\n", &[]),
     ("unterminated string", "server_name: \"abc\n", &[]),

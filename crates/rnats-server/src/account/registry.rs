@@ -187,6 +187,14 @@ impl Accounts {
         self.by_name.get(name)
     }
 
+    /// Adds an account that is not configured (the system account); it has no imports.
+    pub(crate) fn add(&mut self, name: &str, sublist_cache: bool) -> Arc<Account> {
+        let account = Arc::new(Account::new(name, sublist_cache));
+        self.by_name.insert(name.to_owned(), account.clone());
+        self.names.push(name.to_owned());
+        account
+    }
+
     /// `$G` then the configured accounts, by name.
     pub(crate) fn all(&self) -> impl Iterator<Item = &Arc<Account>> {
         std::iter::once(&self.global).chain(self.names.iter().filter_map(|n| self.by_name.get(n)))

@@ -40,6 +40,8 @@ pub(crate) struct Authenticator {
     /// Users with NKeys, by public key.
     nkeys: HashMap<String, Arc<Identity>>,
     no_auth_user: Option<Arc<Identity>>,
+    /// Operator mode: clients authenticate with user JWTs and sign the nonce.
+    operator: bool,
 }
 
 /// The command line's identity (`--user/--pass`, `--auth`, or the `authorization` block's).
@@ -85,6 +87,23 @@ pub(crate) struct Authenticated {
 pub(crate) struct AuthFailure {
     /// What the client claimed to be, e.g. `User "alice"`.
     claimed: Option<String>,
+    /// The credentials were good but the account has all the connections it may have.
+    account_connections: bool,
+}
+
+impl AuthFailure {
+    /// The account's connection limit refused the client.
+    pub(crate) fn account_connections() -> Self {
+        AuthFailure {
+            claimed: None,
+            account_connections: true,
+        }
+    }
+
+    /// Whether the account's connection limit refused the client.
+    pub(crate) fn is_account_connections(&self) -> bool {
+        self.account_connections
+    }
 }
 
 impl fmt::Display for AuthFailure {
@@ -155,12 +174,16 @@ impl Authenticator {
             users,
             nkeys,
             no_auth_user,
+            operator: options.operator.is_some(),
         }
     }
 
     /// Whether clients must authenticate (and send CONNECT within the auth timeout).
     pub(crate) fn is_required(&self) -> bool {
-        !matches!(self.single, Single::None) || !self.users.is_empty() || !self.nkeys.is_empty()
+        self.operator
+            || !matches!(self.single, Single::None)
+            || !self.users.is_empty()
+            || !self.nkeys.is_empty()
     }
 
     /// Whether INFO says `auth_required`: not when anonymous clients get `no_auth_user`.
@@ -168,9 +191,9 @@ impl Authenticator {
         self.is_required() && self.no_auth_user.is_none()
     }
 
-    /// Whether connections get a nonce in INFO to sign (NKey users exist).
+    /// Whether connections get a nonce in INFO to sign (NKey users exist, or operator mode).
     pub(crate) fn uses_nonce(&self) -> bool {
-        !self.nkeys.is_empty()
+        self.operator || !self.nkeys.is_empty()
     }
 
     /// A fresh nonce for a connection's INFO, when NKey users exist.
@@ -204,6 +227,7 @@ impl Authenticator {
         };
         let failure = || AuthFailure {
             claimed: claimed.clone(),
+            account_connections: false,
         };
         let anonymous = nkey.is_none()
             && user.is_none()
@@ -273,7 +297,7 @@ impl Authenticator {
         &self,
         certificate: Option<&CertIdentity>,
     ) -> Result<Authenticated, AuthFailure> {
-        let failure = || AuthFailure { claimed: None };
+        let failure = AuthFailure::default;
         let certificate = certificate.ok_or_else(failure)?;
         let names = (certificate.emails.iter())
             .chain(&certificate.dns_names)

@@ -15,7 +15,7 @@ use crate::subscription::BySid;
 impl ClientConnection {
     /// Who the client is: with `verify_and_map`, the user its TLS certificate names (the
     /// CONNECT's credentials are not looked at, as in the reference); otherwise the CONNECT's.
-    fn check_credentials(&self) -> Result<Authenticated, AuthFailure> {
+    pub(super) fn check_credentials(&self) -> Result<Authenticated, AuthFailure> {
         let maps_certificates = self
             .settings
             .tls
@@ -31,7 +31,15 @@ impl ClientConnection {
     /// Checks the CONNECT's credentials; on success records who the client is and installs
     /// its permissions.
     pub(super) fn authenticate(&mut self) -> Result<(), AuthFailure> {
+        if let Some(operator) = self.server.operator() {
+            return self.authenticate_jwt(&operator);
+        }
         let authenticated = self.check_credentials()?;
+        self.admit(authenticated)
+    }
+
+    /// Records who an authenticated client is and installs its permissions.
+    pub(super) fn admit(&mut self, authenticated: Authenticated) -> Result<(), AuthFailure> {
         let text = |field: &Option<String>| field.clone().unwrap_or_default();
         let Authenticated {
             user,
@@ -52,6 +60,7 @@ impl ClientConnection {
             protocol: self.options.protocol,
         });
         self.install_permissions(permissions);
+        crate::system::client_connected(&self.server, &self.handle);
         Ok(())
     }
 
@@ -64,7 +73,7 @@ impl ClientConnection {
 
     /// Makes `permissions` the connection's: for its publishes, and for publishers that
     /// deliver to it.
-    fn install_permissions(&mut self, permissions: Option<Arc<CompiledPermissions>>) {
+    pub(super) fn install_permissions(&mut self, permissions: Option<Arc<CompiledPermissions>>) {
         self.handle.delivery_rules.set(permissions.as_ref());
         self.permissions = permissions;
         // Publish decisions cached under the old permissions no longer hold.
@@ -73,6 +82,12 @@ impl ClientConnection {
 
     /// Logs and reports a refused CONNECT.
     pub(super) fn authentication_failed(&mut self, failure: &AuthFailure) -> CloseReason {
+        if failure.is_account_connections() {
+            let error = ServerError::MaxAccountConnectionsExceeded;
+            client_log!(error, self.handle, "{error}");
+            self.send_err(&error);
+            return CloseReason::MaxAccountConnectionsExceeded;
+        }
         client_log!(error, self.handle, "{failure}");
         self.send_err(&ServerError::AuthorizationViolation);
         CloseReason::AuthenticationViolation
@@ -127,6 +142,10 @@ impl ClientConnection {
     /// installs its new permissions and drops the subscriptions they no longer allow.
     pub(super) fn reauthenticate(&mut self) -> Result<(), CloseReason> {
         self.auth = self.server.authenticator();
+        // A JWT user keeps what its JWT gave it: operator mode cannot change by a reload.
+        if self.jwt.is_some() {
+            return Ok(());
+        }
         let checked = self.check_credentials().and_then(|authenticated| {
             let account = self.account_named(authenticated.account.as_deref());
             if Arc::ptr_eq(&account, self.handle.account()) {

@@ -39,6 +39,10 @@ pub(crate) enum CloseReason {
     ServerShutdown,
     /// The TLS handshake failed or timed out.
     TlsHandshakeError,
+    /// The user JWT expired.
+    AuthenticationExpired,
+    /// The account has all the connections its JWT allows.
+    MaxAccountConnectionsExceeded,
 }
 
 impl CloseReason {
@@ -77,6 +81,8 @@ impl fmt::Display for CloseReason {
             CloseReason::NoRespondersRequiresHeaders => "No Responders Requires Headers",
             CloseReason::ServerShutdown => "Server Shutdown",
             CloseReason::TlsHandshakeError => "TLS Handshake Failure",
+            CloseReason::AuthenticationExpired => "Authentication Expired",
+            CloseReason::MaxAccountConnectionsExceeded => "Maximum Account Connections Exceeded",
         })
     }
 }

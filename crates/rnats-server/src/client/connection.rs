@@ -135,7 +135,7 @@ pub(crate) struct ClientConnection {
     pub(super) settings: Arc<Options>,
     settings_generation: u64,
     pub(super) handle: Arc<ClientHandle>,
-    parser: ClientParser,
+    pub(super) parser: ClientParser,
     pub(super) options: ConnectOptions,
     /// CONNECT was accepted.
     connected: bool,
@@ -154,6 +154,8 @@ pub(crate) struct ClientConnection {
     pub(super) permissions: Option<Arc<CompiledPermissions>>,
     /// The identities of the client's TLS certificate, when it presented one.
     peer: Option<Box<CertIdentity>>,
+    /// What a user JWT limits (operator mode); `None` for other clients.
+    pub(super) jwt: Option<Box<super::operator::JwtLimits>>,
 }
 
 /// What woke the reader.
@@ -191,6 +193,7 @@ impl ClientConnection {
             cache: MatchCache::default(),
             batch: Batch::default(),
             peer: None,
+            jwt: None,
             server,
             handle,
         }
@@ -449,7 +452,7 @@ impl ClientConnection {
             self.send_err(&error);
             return;
         }
-        if !self.may_subscribe(subject, queue, sid) {
+        if !self.may_subscribe(subject, queue, sid) || !self.within_jwt_subscription_limit(sid) {
             return;
         }
         let mut subscriptions = self.handle.subscriptions.lock();

@@ -140,6 +140,20 @@ impl ClientConnection {
     }
 }
 
+impl<'a> Router<'a> {
+    /// A router for a message the server publishes itself: never back to its own
+    /// subscriptions, and without pausing for slow consumers.
+    pub(super) fn internal(publisher: &'a Arc<ClientHandle>, batch: &'a mut Batch) -> Self {
+        Router {
+            publisher,
+            echo: false,
+            batch,
+            max_traced_msg_len: 0,
+            stall: false,
+        }
+    }
+}
+
 impl Router<'_> {
     /// Delivers to every match; true if anyone received the message.
     pub(super) fn deliver_all(

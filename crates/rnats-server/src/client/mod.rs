@@ -24,7 +24,9 @@ pub(crate) mod connection;
 mod delivery;
 mod forward;
 pub(crate) mod info;
+mod internal;
 mod match_cache;
+mod operator;
 mod outbound;
 mod read_buffer;
 mod redact;
@@ -45,6 +47,7 @@ use crate::auth::DeliveryRules;
 
 pub(crate) use close::CloseReason;
 use info::{Activity, ClientIdentity};
+pub(crate) use internal::publish_internal;
 use outbound::Outbound;
 pub(crate) use read_buffer::ReadBuffer;
 pub(crate) use writer::consume as consume_blocks;

@@ -16,8 +16,8 @@ use data_encoding::BASE64URL_NOPAD;
 use serde::Deserialize;
 
 pub use claims::{
-    AccountClaims, AccountLimits, Export, ExportKind, Import, OperatorClaims, SigningKey,
-    UserClaims, UserLimits,
+    AccountClaims, AccountLimits, Export, ExportKind, Import, OperatorClaims, ResponseRule,
+    SigningKey, SourceNetworks, SubjectRules, UserClaims, UserLimits,
 };
 
 /// Why a token was refused.

@@ -1,6 +1,7 @@
 //! `/accountz` and `/accstatz`: the accounts and their traffic. `/accountz` lists `$G` and
 //! the configured accounts; `/accstatz` reports `$G` only. There is no system account, so
-//! both answer what the reference answers when started with `no_sys_acc: true`.
+//! both answer what the reference answers when started with `no_sys_acc: true`, plus the
+//! `system_account` name when there is one.
 
 use std::time::SystemTime;
 
@@ -18,6 +19,8 @@ use crate::account::GLOBAL_ACCOUNT;
 struct Accountz {
     server_id: String,
     now: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system_account: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     accounts: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +50,7 @@ pub(crate) fn accountz(monitor: &Monitor, query: &Query) -> Result<Reply, BadReq
     let mut document = Accountz {
         server_id: server.server_id.clone(),
         now: format::rfc3339_nanos(SystemTime::now()),
+        system_account: server.system.as_ref().map(|s| s.account.name.clone()),
         accounts: Vec::new(),
         account_detail: None,
     };

@@ -13,14 +13,14 @@ mod connz;
 mod debug;
 pub(crate) mod format;
 mod health;
-mod json;
+pub(crate) mod json;
 mod metrics;
-mod process;
-mod query;
+pub(crate) mod process;
+pub(crate) mod query;
 mod reply;
 mod router;
 mod subsz;
-mod varz;
+pub(crate) mod varz;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -87,8 +87,15 @@ pub(crate) struct Monitor {
     metrics: metrics::Metrics,
 }
 
+/// Answers a request for the endpoint at `path` (one of [`router::paths`]) as its HTTP
+/// handler would, for the system account's requests.
+pub(crate) fn answer(monitor: &Monitor, path: &str, query: &query::Query) -> reply::Reply {
+    router::route_endpoint(monitor, path, query)
+}
+
 impl Monitor {
-    fn new(server: Arc<ServerState>) -> Self {
+    /// Handler state for `server`, with its own request counts.
+    pub(crate) fn new(server: Arc<ServerState>) -> Self {
         Monitor {
             base_path: normalize_base_path(&server.options().http_base_path),
             requests: Mutex::new(BTreeMap::new()),

@@ -31,6 +31,11 @@ impl Query {
         Query { pairs }
     }
 
+    /// A query of decoded `(name, value)` pairs, in order.
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Query {
+        Query { pairs }
+    }
+
     /// The first value of `name`, or `""`.
     pub(crate) fn get(&self, name: &str) -> &str {
         self.pairs

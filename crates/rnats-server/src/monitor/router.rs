@@ -42,6 +42,14 @@ pub(crate) fn route(monitor: &Monitor, path: &str, query: &Query) -> Reply {
     handler(monitor, query).unwrap_or_else(Reply::bad_request)
 }
 
+/// Answers one request for `endpoint`, a path relative to the base path.
+pub(crate) fn route_endpoint(monitor: &Monitor, endpoint: &str, query: &Query) -> Reply {
+    match handler(endpoint) {
+        Some(handler) => handler(monitor, query).unwrap_or_else(Reply::bad_request),
+        None => Reply::not_found(),
+    }
+}
+
 /// The endpoint `path` asks for, relative to the base path; `/` only for the base itself.
 fn endpoint<'a>(base: &str, path: &'a str) -> Option<&'a str> {
     if path == base {

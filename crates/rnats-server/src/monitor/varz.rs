@@ -17,7 +17,7 @@ const TLS_TIMEOUT_SECONDS: f64 = 2.0;
 
 /// The JetStream feature flags the reference reports with their 2.15 defaults; they describe
 /// JetStream behaviour only, and are kept so the object has the reference's shape.
-const FEATURE_FLAGS: [(&str, bool); 4] = [
+pub(crate) const FEATURE_FLAGS: [(&str, bool); 4] = [
     ("js_ack_fc_v2", false),
     ("js_api_reply_v2", false),
     ("js_raft_delete_range", true),
@@ -87,6 +87,8 @@ pub(crate) struct Varz {
     config_load_time: String,
     config_digest: String,
     feature_flags: BTreeMap<&'static str, bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system_account: Option<String>,
     slow_consumer_stats: ByKind,
     stale_connection_stats: ByKind,
     disk_io_wait_stats: DiskIoWaitStats,
@@ -223,6 +225,7 @@ pub(crate) fn varz(monitor: &Monitor) -> Varz {
         config_load_time: format::rfc3339_nanos(*server.config_loaded.lock()),
         config_digest: options.config_digest.clone(),
         feature_flags: FEATURE_FLAGS.into_iter().collect(),
+        system_account: server.system.as_ref().map(|s| s.account.name.clone()),
         slow_consumer_stats: ByKind::clients(stats.slow_consumers),
         stale_connection_stats: ByKind::clients(stats.stale_connections),
         disk_io_wait_stats: DiskIoWaitStats {

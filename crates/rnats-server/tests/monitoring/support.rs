@@ -14,10 +14,12 @@ use tokio::net::TcpStream;
 /// Bound on any wait for something a correct server does at once.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
-/// Options for a local server with monitoring on a free port.
+/// Options for a local server with monitoring on a free port, without a system account
+/// (the reference these tests compare with runs with `no_sys_acc: true`).
 pub fn monitored() -> Options {
     Options {
         http_port: Some(0),
+        no_system_account: true,
         ..Options::local()
     }
 }

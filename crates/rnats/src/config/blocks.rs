@@ -145,15 +145,8 @@ const LATER: &[Later] = &[
 
 /// Security settings: rnats refuses to run without what they ask for.
 const SECURITY: &[&str] = &[
-    "operator",
-    "operators",
-    "trusted",
-    "trusted_keys",
-    "resolver",
     "resolver_tls",
-    "resolver_preload",
     "resolver_pinned_accounts",
-    "system_account",
     "ocsp",
     "ocsp_cache",
 ];
@@ -162,7 +155,6 @@ const SECURITY: &[&str] = &[
 const WITHOUT_EFFECT: &[&str] = &[
     "connect_error_reports",
     "reconnect_error_reports",
-    "no_system_account",
     "prof_port",
     "syslog",
     "remote_syslog",

@@ -3,13 +3,14 @@
 //! The file format itself is `rnats-conf`'s business; this module knows what the keys mean.
 //! Keys match case-insensitively, as in the reference. A key the reference does not know
 //! is an error; a block for a capability rnats does not have yet is checked and ignored with
-//! a warning, except the security ones rnats cannot enforce yet (operators, resolvers), which
+//! a warning, except the security ones rnats cannot enforce yet (e.g. OCSP), which
 //! stop the server: running without the protection a file asks for is worse than not running.
 
 mod accounts;
 mod authorization;
 mod blocks;
 mod field;
+mod operator;
 mod tls;
 
 use std::path::{Path, PathBuf};
@@ -73,6 +74,7 @@ pub fn load(path: &Path, strict: bool) -> Result<FileConfig, ConfigError> {
         }
     }
     tls::default_auth_timeout(&document.root, &mut reader.options);
+    operator::finish(&mut reader.options);
     // Limits that contradict each other stop the server, but the reference's check mode
     // judges the file alone.
     if !strict {
@@ -206,6 +208,14 @@ impl Reader {
             "authorization" => authorization::read(field, options)?,
             "accounts" => accounts::read(field, options)?,
             "no_auth_user" => options.no_auth_user = Some(field.string()?.to_owned()),
+            "system_account" | "system" => {
+                options.system_account = Some(field.string()?.to_owned());
+            }
+            "no_system_account" | "no_sys_acc" | "no_system" => {
+                options.no_system_account = field.boolean()?;
+            }
+            "operator" | "operators" | "trusted" | "trusted_keys" | "resolver"
+            | "resolver_preload" => operator::apply(&key, field, options)?,
             "tls" | "allow_non_tls" | "https_port" | "https" => {
                 tls::apply(&key, field, options, &mut self.problems)?;
             }

@@ -224,7 +224,7 @@ fn security_settings_rnats_lacks_stop_the_server() {
         "tls { cert_file: a, key_file: b, pinned_certs: [x] }",
         "accounts { A: { mappings: { a: b } } }",
         "authorization { auth_callout { issuer: x } }",
-        "operator: /tmp/op.jwt",
+        "resolver_tls: { cert_file: x }",
     ] {
         let problems = problems(text, false);
         assert_eq!(problems.len(), 1, "{text}");
@@ -390,4 +390,16 @@ fn accounts_give_their_users_an_account_and_keep_exports_and_imports() {
         ),
         ["1:0: Error adding stream import \"s\": stream import not authorized"]
     );
+}
+
+#[test]
+fn system_account_keys() {
+    let file =
+        loaded("accounts { SYS: { users: [{user: s, password: s}] } }\nsystem_account: SYS\n");
+    assert_eq!(file.options.system_account.as_deref(), Some("SYS"));
+    assert!(!file.options.no_system_account);
+    for key in ["no_system_account", "no_sys_acc", "no_system"] {
+        let file = loaded(&format!("{key}: true\n"));
+        assert!(file.options.no_system_account, "{key}");
+    }
 }

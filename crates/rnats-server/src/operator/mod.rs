@@ -1,0 +1,180 @@
+//! Operator mode (decentralised authentication with JWTs).
+//!
+//! The configuration names trusted operators (their JWTs, or bare keys with
+//! `trusted_keys`) and a resolver that holds account JWTs: `MEMORY` with
+//! `resolver_preload`, or a directory of `<account key>.jwt` files (`full` or `cache`). An
+//! account comes to life the first time a user of it connects: its JWT is looked up, its
+//! issuer must be a trusted operator key (the identity key or a signing key) and it must be
+//! within its validity window; then an `Account` is made for it, named by its public key.
+//! Users prove who they are with a user JWT issued by the account (or one of its signing
+//! keys) and, unless it is a bearer token, a signature of the INFO nonce (`user.rs`).
+//!
+//! Not here yet: `$SYS.REQ.CLAIMS.UPDATE` and the lookup requests of the nats-based resolver
+//! (they need the system account's internal client), imports and exports of account JWTs,
+//! and refreshing an account whose JWT changed after its first use.
+
+mod config;
+mod user;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::account::Account;
+use crate::jwt::{self, AccountClaims, Claims, Kind, OperatorClaims};
+use crate::options::Options;
+use crate::server::ServerState;
+pub use config::{OperatorOptions, Resolver};
+pub(crate) use user::JwtUser;
+
+/// The trusted operators and the accounts known through them; one per server.
+pub(crate) struct OperatorMode {
+    /// Keys that may sign account JWTs: each operator's own and its signing keys.
+    trusted: HashSet<String>,
+    /// The system account the operator JWT names, if any.
+    pub(crate) system_account: Option<String>,
+    /// The resolver's account JWTs, by account public key.
+    jwts: RwLock<HashMap<String, String>>,
+    /// Accounts made so far, by public key.
+    accounts: Mutex<HashMap<String, Arc<ResolvedAccount>>>,
+    sublist_cache: bool,
+}
+
+/// An account of operator mode: the `Account` clients bind to and the claims it was made
+/// from.
+pub(crate) struct ResolvedAccount {
+    pub(crate) account: Arc<Account>,
+    pub(crate) claims: Claims<AccountClaims>,
+}
+
+/// Why an account could not be resolved, as the reference's debug line says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LookupError {
+    /// The resolver has no JWT for the account.
+    Missing,
+    /// The JWT does not decode, is not about the account, is expired or has an issuer that
+    /// is not trusted.
+    Invalid,
+}
+
+impl std::fmt::Display for LookupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LookupError::Missing => "account missing",
+            LookupError::Invalid => "account validation failed",
+        })
+    }
+}
+
+/// Why a reload that changes operator mode is refused.
+pub(crate) const RELOAD_REFUSED: &str =
+    "config reload not supported for operator mode (operator, trusted_keys, resolver) by rnats yet";
+
+/// The warning when operator mode runs without a system account, as the reference's.
+const NO_SYSTEM_ACCOUNT: &str = "Trusted Operators should utilize a System Account";
+
+/// Builds operator mode from the options at start, after the start-time checks; `None`
+/// without operators.
+pub(crate) fn start(options: &Options) -> Result<Option<Arc<OperatorMode>>, String> {
+    let Some(operator) = &options.operator else {
+        return Ok(None);
+    };
+    let mode = OperatorMode::new(operator, !options.no_sublist_cache)?;
+    let system_account = options
+        .system_account
+        .as_deref()
+        .or(mode.system_account.as_deref());
+    operator.check(system_account, !options.accounts.is_empty())?;
+    if system_account.is_none() {
+        tracing::warn!("{NO_SYSTEM_ACCOUNT}");
+    }
+    Ok(Some(Arc::new(mode)))
+}
+
+impl ServerState {
+    /// Operator mode, when the server runs in it.
+    pub(crate) fn operator(&self) -> Option<Arc<OperatorMode>> {
+        self.operator.get().cloned()
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+impl OperatorMode {
+    /// Decodes the operators and loads the resolver's JWTs; the error is for the start
+    /// failure.
+    pub(crate) fn new(options: &OperatorOptions, sublist_cache: bool) -> Result<Self, String> {
+        let mut trusted: HashSet<String> = options.trusted_keys.iter().cloned().collect();
+        let mut system_account = None;
+        for token in &options.operators {
+            let claims: Claims<OperatorClaims> = jwt::decode(token, Kind::Operator)
+                .map_err(|error| format!("error parsing operator JWT: {error}"))?;
+            if !claims.nats.strict_signing_key_usage {
+                trusted.insert(claims.sub.clone());
+            }
+            trusted.extend(claims.nats.signing_keys.iter().cloned());
+            if !claims.nats.system_account.is_empty() {
+                system_account.get_or_insert(claims.nats.system_account);
+            }
+        }
+        let mut jwts: HashMap<String, String> = options
+            .preload
+            .iter()
+            .map(|(key, token)| (key.clone(), token.trim().to_owned()))
+            .collect();
+        if let Resolver::Directory { dir, .. } = &options.resolver {
+            jwts.extend(config::read_directory(dir)?);
+        }
+        Ok(OperatorMode {
+            trusted,
+            system_account,
+            jwts: RwLock::new(jwts),
+            accounts: Mutex::new(HashMap::new()),
+            sublist_cache,
+        })
+    }
+
+    /// The account with public key `key`: made on first use from the resolver's JWT.
+    pub(crate) fn account(&self, key: &str, now: i64) -> Result<Arc<ResolvedAccount>, LookupError> {
+        if let Some(known) = self.accounts.lock().get(key)
+            && known.claims.check_time(now).is_ok()
+        {
+            return Ok(known.clone());
+        }
+        let token = self
+            .jwts
+            .read()
+            .get(key)
+            .cloned()
+            .ok_or(LookupError::Missing)?;
+        let claims: Claims<AccountClaims> =
+            jwt::decode(&token, Kind::Account).map_err(|_| LookupError::Invalid)?;
+        if claims.sub != key || !self.trusted.contains(&claims.iss) {
+            return Err(LookupError::Invalid);
+        }
+        claims.check_time(now).map_err(|_| LookupError::Invalid)?;
+        let mut accounts = self.accounts.lock();
+        // A client of the same account may have made it meanwhile: share one.
+        if let Some(known) = accounts.get(key)
+            && known.claims.iat >= claims.iat
+        {
+            return Ok(known.clone());
+        }
+        let resolved = Arc::new(ResolvedAccount {
+            account: Arc::new(Account::new(key, self.sublist_cache)),
+            claims,
+        });
+        accounts.insert(key.to_owned(), resolved.clone());
+        Ok(resolved)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,216 @@
+//! The system account (`$SYS` unless `system_account` names another): where the server
+//! publishes its advisories (client connects and disconnects, account connection counts,
+//! shutdown) and answers requests about itself (`$SYS.REQ.SERVER.PING`, `...<id>.VARZ`, ...).
+//!
+//! The server speaks through an internal client (`client/internal.rs`): it publishes like a
+//! client, and its subscriptions' deliveries are queued like anyone's, then read back by the
+//! task here, which answers them. Only users of the system account can see any of it, by
+//! account isolation.
+
+mod events;
+mod requests;
+mod wire;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use crate::account::Account;
+use crate::account::forward::random_token;
+use crate::account::registry::Accounts;
+use crate::client::info::ConnectionSnapshot;
+use crate::client::{ClientHandle, publish_internal};
+use crate::monitor::format::rfc3339_nanos;
+use crate::monitor::json;
+use crate::options::Options;
+use crate::server::ServerState;
+use events::{
+    ACCOUNT_CONNECTIONS_TYPE, AccountConnections, AccountTraffic, CONNECT_TYPE, ClientInfoJson,
+    ConnectEvent, DISCONNECT_TYPE, DisconnectEvent, MsgBytes, ServerInfoJson,
+};
+
+/// The system account's name when the options name none.
+pub(crate) const DEFAULT_SYSTEM_ACCOUNT: &str = "$SYS";
+/// Characters in an advisory's `id`.
+const EVENT_ID_LEN: usize = 22;
+
+/// The system account and the server's client in it.
+pub(crate) struct System {
+    /// The system account.
+    pub(crate) account: Arc<Account>,
+    /// The server's internal client, bound to the system account.
+    client: Arc<ClientHandle>,
+    /// The number of the last message the server sent (`server.seq`).
+    seq: AtomicU64,
+    /// The host the server listens on, as the `server` object reports it.
+    host: String,
+}
+
+/// The system account the options ask for, creating `$SYS` when it is not configured; none
+/// with `no_system_account`. The error is the reference's text.
+pub(crate) fn resolve(
+    options: &Options,
+    accounts: &mut Accounts,
+    sublist_cache: bool,
+) -> Result<Option<System>, String> {
+    if options.no_system_account {
+        return Ok(None);
+    }
+    let name = options
+        .system_account
+        .as_deref()
+        .unwrap_or(DEFAULT_SYSTEM_ACCOUNT);
+    let account = match accounts.get(name) {
+        Some(account) => account.clone(),
+        None if name == DEFAULT_SYSTEM_ACCOUNT => accounts.add(name, sublist_cache),
+        None => return Err("error resolving system account: account missing".to_owned()),
+    };
+    Ok(Some(System {
+        client: ClientHandle::internal(account.clone()),
+        account,
+        seq: AtomicU64::new(0),
+        host: options.host.clone(),
+    }))
+}
+
+impl System {
+    /// The `server` object of the next message.
+    fn server_info(&self, server: &ServerState) -> ServerInfoJson {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        ServerInfoJson::new(&server.server_name, &self.host, &server.server_id, seq)
+    }
+
+    /// Publishes `payload` on `subject` in the system account.
+    fn publish(&self, server: &ServerState, subject: &str, reply: Option<&[u8]>, payload: &[u8]) {
+        publish_internal(
+            &server.stats,
+            &self.client,
+            subject.as_bytes(),
+            reply,
+            payload,
+        );
+    }
+}
+
+/// Subscribes the request handlers and starts the task that answers them.
+pub(crate) fn start(server: &Arc<ServerState>) {
+    let Some(system) = &server.system else {
+        return;
+    };
+    let table = requests::subscribe(&system.client, &server.server_id);
+    server.tasks.spawn(requests::serve(server.clone(), table));
+}
+
+/// Publishes the CONNECT advisory of a client that authenticated, and its account's
+/// connection count.
+pub(crate) fn client_connected(server: &ServerState, client: &ClientHandle) {
+    let Some(system) = &server.system else {
+        return;
+    };
+    let snapshot = client.snapshot(false);
+    let account = snapshot.account.clone();
+    account_connections(server, system, &account);
+    let event = ConnectEvent {
+        kind: CONNECT_TYPE,
+        id: random_token(EVENT_ID_LEN),
+        timestamp: rfc3339_nanos(SystemTime::now()),
+        server: system.server_info(server),
+        client: ClientInfoJson::new(&snapshot, None),
+    };
+    let subject = format!("$SYS.ACCOUNT.{account}.CONNECT");
+    system.publish(server, &subject, None, &json::to_vec(&event, None));
+}
+
+/// Publishes the DISCONNECT advisory of a client that had authenticated, from its last
+/// snapshot, and its account's connection count.
+pub(crate) fn client_disconnected(
+    server: &ServerState,
+    client: &ClientHandle,
+    last: &ConnectionSnapshot,
+) {
+    let Some(system) = &server.system else {
+        return;
+    };
+    if !client.is_bound() {
+        return;
+    }
+    let (stop, reason) = last
+        .closed
+        .map_or((SystemTime::now(), String::new()), |(stop, reason)| {
+            (stop, reason.to_string())
+        });
+    account_connections(server, system, &last.account);
+    let event = DisconnectEvent {
+        kind: DISCONNECT_TYPE,
+        id: random_token(EVENT_ID_LEN),
+        timestamp: rfc3339_nanos(stop),
+        server: system.server_info(server),
+        client: ClientInfoJson::new(last, Some(stop)),
+        sent: MsgBytes {
+            msgs: last.in_msgs,
+            bytes: last.in_bytes,
+        },
+        received: MsgBytes {
+            msgs: last.out_msgs,
+            bytes: last.out_bytes,
+        },
+        reason,
+    };
+    let subject = format!("$SYS.ACCOUNT.{}.DISCONNECT", last.account);
+    system.publish(server, &subject, None, &json::to_vec(&event, None));
+}
+
+/// Publishes `$SYS.SERVER.<id>.SHUTDOWN`.
+pub(crate) fn shutting_down(server: &ServerState) {
+    let Some(system) = &server.system else {
+        return;
+    };
+    let info = system.server_info(server);
+    let subject = format!("$SYS.SERVER.{}.SHUTDOWN", server.server_id);
+    system.publish(server, &subject, None, &json::to_vec(&info, None));
+    // The subscriptions hold the internal client; let both go.
+    system.client.remove_all_subscriptions();
+}
+
+/// Publishes an account's connection count on `$SYS.ACCOUNT.<account>.SERVER.CONNS` and on
+/// the older `$SYS.SERVER.ACCOUNT.<account>.CONNS`. The traffic is that of the account's
+/// open connections.
+fn account_connections(server: &ServerState, system: &System, account: &str) {
+    let open: Vec<ConnectionSnapshot> = server
+        .open_connections(false)
+        .into_iter()
+        .filter(|c| c.account == account)
+        .collect();
+    let sum = |f: fn(&ConnectionSnapshot) -> u64| open.iter().map(f).sum::<u64>();
+    let document = AccountConnections {
+        kind: ACCOUNT_CONNECTIONS_TYPE,
+        id: random_token(EVENT_ID_LEN),
+        timestamp: rfc3339_nanos(SystemTime::now()),
+        server: system.server_info(server),
+        acc: account.to_owned(),
+        name: account.to_owned(),
+        conns: open.len(),
+        leafnodes: 0,
+        total_conns: open.len(),
+        num_subscriptions: server
+            .accounts
+            .get(account)
+            .map_or(0, |a| a.sublist.count()),
+        sent: AccountTraffic::clients(sum(|c| c.in_msgs), sum(|c| c.in_bytes)),
+        received: AccountTraffic::clients(sum(|c| c.out_msgs), sum(|c| c.out_bytes)),
+        slow_consumers: 0,
+    };
+    let payload = json::to_vec(&document, None);
+    system.publish(
+        server,
+        &format!("$SYS.SERVER.ACCOUNT.{account}.CONNS"),
+        None,
+        &payload,
+    );
+    system.publish(
+        server,
+        &format!("$SYS.ACCOUNT.{account}.SERVER.CONNS"),
+        None,
+        &payload,
+    );
+}

@@ -1,0 +1,333 @@
+//! The requests the system account answers: `$SYS.REQ.SERVER.PING[.<X>]` (every server
+//! answers) and `$SYS.REQ.SERVER.<id>.<X>` (this server), where `<X>` is a monitoring
+//! document: the answer is `{"server": {...}, "data": <the endpoint's JSON>}`, built by the
+//! monitoring handlers with the request's JSON options as query parameters.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::events::{MsgBytes, ServerInfoJson};
+use super::{System, wire};
+use crate::client::ClientHandle;
+use crate::monitor::format::rfc3339_nanos;
+use crate::monitor::query::Query;
+use crate::monitor::{Monitor, json, process};
+use crate::server::ServerState;
+
+/// What a subscription of the internal client answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Request {
+    /// The server's statistics (`PING`, `STATSZ`).
+    Statsz,
+    /// Who the server is (`IDZ`), without the `server` wrapper.
+    Idz,
+    /// A monitoring endpoint, by path.
+    Monitor(&'static str),
+}
+
+/// The request suffixes and what answers them.
+const ENDPOINTS: [(&str, Request); 7] = [
+    ("STATSZ", Request::Statsz),
+    ("IDZ", Request::Idz),
+    ("VARZ", Request::Monitor("/varz")),
+    ("CONNZ", Request::Monitor("/connz")),
+    ("SUBSZ", Request::Monitor("/subsz")),
+    ("HEALTHZ", Request::Monitor("/healthz")),
+    ("ACCOUNTZ", Request::Monitor("/accountz")),
+];
+
+/// Subscribes the internal client to every request subject; the result is indexed by sid.
+pub(crate) fn subscribe(client: &Arc<ClientHandle>, server_id: &str) -> Vec<Request> {
+    let mut subjects = vec![("$SYS.REQ.SERVER.PING".to_owned(), Request::Statsz)];
+    for (suffix, request) in ENDPOINTS {
+        subjects.push((format!("$SYS.REQ.SERVER.PING.{suffix}"), request));
+        subjects.push((format!("$SYS.REQ.SERVER.{server_id}.{suffix}"), request));
+    }
+    let mut table = Vec::with_capacity(subjects.len());
+    for (subject, request) in subjects {
+        let sid = table.len().to_string();
+        if client.subscribe_internal(sid.as_bytes(), subject.as_bytes()) {
+            table.push(request);
+        }
+    }
+    table
+}
+
+/// Answers the requests delivered to the internal client until the server shuts down.
+pub(crate) async fn serve(server: Arc<ServerState>, table: Vec<Request>) {
+    let Some(system) = &server.system else {
+        return;
+    };
+    let monitor = Monitor::new(server.clone());
+    let mut bytes = Vec::new();
+    loop {
+        tokio::select! {
+            () = server.shutdown.cancelled() => return,
+            () = system.client.delivered_internal() => {}
+        }
+        bytes.clear();
+        if !system.client.take_internal(&mut bytes) {
+            return;
+        }
+        for message in wire::messages(&bytes) {
+            let Some(reply) = message.reply else {
+                continue;
+            };
+            let request = std::str::from_utf8(message.sid)
+                .ok()
+                .and_then(|sid| sid.parse::<usize>().ok())
+                .and_then(|index| table.get(index));
+            if let Some(request) = request {
+                let answer = answer(&monitor, system, *request, message.payload);
+                publish_reply(&server, system, reply, &answer);
+            }
+        }
+    }
+}
+
+fn publish_reply(server: &ServerState, system: &System, reply: &[u8], payload: &[u8]) {
+    crate::client::publish_internal(&server.stats, &system.client, reply, None, payload);
+}
+
+/// The answer to one request, as JSON.
+fn answer(monitor: &Monitor, system: &System, request: Request, payload: &[u8]) -> Vec<u8> {
+    let server = &monitor.server;
+    match request {
+        Request::Idz => json::to_vec(&identity(server, system), None),
+        Request::Statsz => json::to_vec(
+            &StatszAnswer {
+                server: system.server_info(server),
+                statsz: statsz(monitor),
+            },
+            None,
+        ),
+        Request::Monitor(path) => {
+            let outcome = query(path, payload).and_then(|query| {
+                let reply = crate::monitor::answer(monitor, path, &query);
+                if reply.status.is_client_error() {
+                    let text = String::from_utf8_lossy(&reply.body).trim_end().to_owned();
+                    Err(text)
+                } else {
+                    let mut data = compact(&reply.body);
+                    // The health answer carries its HTTP status here, as the reference's does.
+                    if path == "/healthz" && data.pop() == Some(b'}') {
+                        let code = reply.status.as_u16();
+                        data.extend_from_slice(format!(",\"status_code\":{code}}}").as_bytes());
+                    }
+                    Ok(data)
+                }
+            });
+            let server_info = system.server_info(server);
+            match outcome {
+                Ok(data) => {
+                    let head = json::to_vec(&server_info, None);
+                    let mut out = Vec::with_capacity(head.len() + data.len() + 20);
+                    out.extend_from_slice(b"{\"server\":");
+                    out.extend_from_slice(&head);
+                    out.extend_from_slice(b",\"data\":");
+                    out.extend_from_slice(&data);
+                    out.push(b'}');
+                    out
+                }
+                Err(description) => json::to_vec(
+                    &ErrorAnswer {
+                        server: server_info,
+                        error: ApiError {
+                            code: 400,
+                            description,
+                        },
+                    },
+                    None,
+                ),
+            }
+        }
+    }
+}
+
+/// The monitoring query a request's JSON options make; the error is the description.
+fn query(path: &str, payload: &[u8]) -> Result<Query, String> {
+    if payload.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Query::default());
+    }
+    let options: serde_json::Map<String, Value> =
+        serde_json::from_slice(payload).map_err(|error| error.to_string())?;
+    let mut pairs = Vec::new();
+    for (key, value) in &options {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            Value::Null => continue,
+            other => other.to_string(),
+        };
+        let name = match (path, key.as_str()) {
+            ("/connz" | "/subsz", "subscriptions") => "subs",
+            ("/connz", "subscriptions_detail") => {
+                if value == &Value::Bool(true) {
+                    pairs.push(("subs".to_owned(), "detail".to_owned()));
+                }
+                continue;
+            }
+            ("/connz", "state") => {
+                let state = match text.as_str() {
+                    "1" => "closed",
+                    "2" => "any",
+                    _ => "open",
+                };
+                pairs.push(("state".to_owned(), state.to_owned()));
+                continue;
+            }
+            (
+                "/connz",
+                name @ ("sort" | "auth" | "offset" | "limit" | "cid" | "user" | "acc"
+                | "mqtt_client"),
+            ) => name,
+            ("/subsz", name @ ("offset" | "limit" | "test")) => name,
+            ("/subsz" | "/accountz", "account") => "acc",
+            (
+                "/healthz",
+                name @ ("js-enabled-only" | "js-server-only" | "js-meta-only" | "details"
+                | "account" | "stream" | "consumer"),
+            ) => name,
+            _ => continue,
+        };
+        pairs.push((name.to_owned(), text));
+    }
+    // `subscriptions_detail` wins over `subscriptions`, as a query's first value does.
+    pairs.sort_by_key(|(name, value)| !(name == "subs" && value == "detail"));
+    Ok(Query::from_pairs(pairs))
+}
+
+/// Indented JSON made compact: whitespace outside strings removed.
+fn compact(indented: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(indented.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in indented {
+        if in_string {
+            out.push(byte);
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+        } else if !byte.is_ascii_whitespace() {
+            in_string = byte == b'"';
+            out.push(byte);
+        }
+    }
+    out
+}
+
+/// `IDZ`: the server's name, host and id.
+#[derive(Serialize)]
+struct Identity {
+    name: String,
+    host: String,
+    id: String,
+}
+
+fn identity(server: &ServerState, system: &System) -> Identity {
+    Identity {
+        name: server.server_name.clone(),
+        host: system.host.clone(),
+        id: server.server_id.clone(),
+    }
+}
+
+#[derive(Serialize)]
+struct StatszAnswer {
+    server: ServerInfoJson,
+    statsz: Statsz,
+}
+
+#[derive(Serialize)]
+struct ErrorAnswer {
+    server: ServerInfoJson,
+    error: ApiError,
+}
+
+#[derive(Serialize)]
+struct ApiError {
+    code: u16,
+    description: String,
+}
+
+/// The `statsz` object.
+#[derive(Serialize)]
+struct Statsz {
+    start: String,
+    mem: u64,
+    cores: usize,
+    cpu: f64,
+    connections: usize,
+    total_connections: u64,
+    active_accounts: usize,
+    subscriptions: usize,
+    sent: MsgBytes,
+    sent_to_clients: MsgBytes,
+    received: MsgBytes,
+    received_from_clients: MsgBytes,
+    slow_consumers: u64,
+    active_servers: u32,
+    gomaxprocs: usize,
+}
+
+fn statsz(monitor: &Monitor) -> Statsz {
+    let server = &monitor.server;
+    let stats = server.stats.snapshot();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let connections = server.open_connections(false);
+    let mut accounts: Vec<&str> = connections.iter().map(|c| c.account.as_str()).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let sent = || MsgBytes {
+        msgs: stats.out_msgs,
+        bytes: stats.out_bytes,
+    };
+    let received = || MsgBytes {
+        msgs: stats.in_msgs,
+        bytes: stats.in_bytes,
+    };
+    Statsz {
+        start: rfc3339_nanos(server.started),
+        mem: process::resident_memory(),
+        cores,
+        cpu: monitor.cpu.percent(),
+        connections: connections.len(),
+        total_connections: stats.total_connections,
+        active_accounts: accounts.len(),
+        subscriptions: server.accounts.all().map(|a| a.sublist.count()).sum(),
+        sent: sent(),
+        sent_to_clients: sent(),
+        received: received(),
+        received_from_clients: received(),
+        slow_consumers: stats.slow_consumers,
+        active_servers: 1,
+        gomaxprocs: cores,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indented_json_becomes_compact() {
+        assert_eq!(
+            compact(b"{\n  \"a b\": [\n    1,\n    \"x \\\" y\"\n  ]\n}"),
+            b"{\"a b\":[1,\"x \\\" y\"]}"
+        );
+    }
+
+    #[test]
+    fn options_map_onto_queries() {
+        let query = query("/connz", br#"{"subscriptions":true,"limit":5,"state":1}"#);
+        let query = query.unwrap_or_default();
+        assert_eq!(query.get("subs"), "true");
+        assert_eq!(query.get("limit"), "5");
+        assert_eq!(query.get("state"), "closed");
+        assert!(super::query("/varz", b"{bad").is_err());
+    }
+}

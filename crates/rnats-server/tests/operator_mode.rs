@@ -1,0 +1,358 @@
+//! Operator mode: user JWTs checked against trusted operators and the accounts of the
+//! resolver, with the reference's errors.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use nkeys::KeyPair;
+use rnats_server::{OperatorOptions, Options, Resolver, Server};
+use rnats_testkit::jwt::{Account, Operator, User, now, user_jwt};
+use rnats_testkit::{RawConn, ReferenceServer};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+/// An operator with a signing key, and accounts signed by either.
+struct World {
+    operator: Operator,
+    /// Signs `b`.
+    operator_signing: KeyPair,
+    /// Unlimited; has a plain and a scoped signing key and revokes `revoked`.
+    a: Account,
+    a_signing: KeyPair,
+    a_scoped: KeyPair,
+    revoked: KeyPair,
+    /// At most one connection.
+    b: Account,
+    /// Signed by another operator.
+    stranger: Account,
+}
+
+impl World {
+    fn new() -> World {
+        let operator_signing = KeyPair::new_operator();
+        let operator = Operator::new(json!({"signing_keys": [operator_signing.public_key()]}));
+        let (a_signing, a_scoped, revoked) = (
+            KeyPair::new_account(),
+            KeyPair::new_account(),
+            KeyPair::new_user(),
+        );
+        let a = Account::new(
+            &operator.key,
+            json!({
+                "signing_keys": [a_signing.public_key(), {
+                    "kind": "user_scope", "key": a_scoped.public_key(), "role": "r",
+                    "template": {"pub": {"allow": ["scoped.>"]}, "sub": {"allow": ["scoped.>"]},
+                                 "subs": -1, "data": -1, "payload": -1}
+                }],
+                "revocations": {revoked.public_key(): now() + 5},
+            }),
+        );
+        let b = Account::new(&operator_signing, json!({"limits": {"conn": 1}}));
+        let stranger = Account::new(&Operator::plain().key, json!({}));
+        World {
+            operator,
+            operator_signing,
+            a,
+            a_signing,
+            a_scoped,
+            revoked,
+            b,
+            stranger,
+        }
+    }
+
+    fn preload(&self) -> Vec<(String, String)> {
+        [&self.a, &self.b, &self.stranger]
+            .iter()
+            .map(|account| (account.public_key(), account.jwt.clone()))
+            .collect()
+    }
+
+    fn options(&self) -> Options {
+        Options {
+            operator: Some(OperatorOptions {
+                operators: vec![self.operator.jwt.clone()],
+                resolver: Resolver::Memory,
+                preload: self.preload(),
+                ..OperatorOptions::default()
+            }),
+            ..Options::local()
+        }
+    }
+
+    /// The same configuration as a file for the reference.
+    fn config(&self) -> String {
+        let preload: String = (self.preload().iter())
+            .map(|(key, jwt)| format!("  {key}: {jwt}\n"))
+            .collect();
+        format!(
+            "operator: {}\nresolver: MEMORY\nresolver_preload: {{\n{preload}}}\n",
+            self.operator.jwt
+        )
+    }
+
+    fn user(&self, nats: serde_json::Value) -> User {
+        User::new(&self.a.key, nats, json!({}))
+    }
+}
+
+async fn start(world: &World) -> Server {
+    Server::start(world.options()).await.expect("server starts")
+}
+
+/// CONNECT with `jwt` and the nonce signed by `signer` (none when `None`), then PING;
+/// returns what came back and whether the connection closed.
+async fn attempt(
+    addr: std::net::SocketAddr,
+    jwt: &str,
+    signer: Option<&User>,
+    then: &str,
+) -> (String, bool) {
+    let mut conn = RawConn::connect(addr).await;
+    let info = conn.read_info().await;
+    let info: serde_json::Value = serde_json::from_str(info[5..].trim()).expect("INFO JSON");
+    let nonce = info["nonce"].as_str().expect("a nonce in operator mode");
+    let sig = signer
+        .map(|user| format!(",\"sig\":\"{}\"", user.sign_nonce(nonce)))
+        .unwrap_or_default();
+    let connect = format!("CONNECT {{\"verbose\":false,\"jwt\":\"{jwt}\"{sig}}}\r\n{then}PING\r\n");
+    conn.send(connect.as_bytes()).await;
+    let (bytes, closed) = conn.read_until_closed(Duration::from_millis(300)).await;
+    (String::from_utf8_lossy(&bytes).into_owned(), closed)
+}
+
+const VIOLATION: &str = "-ERR 'Authorization Violation'\r\n";
+
+#[tokio::test]
+async fn valid_credentials_connect_with_async_nats() {
+    let world = World::new();
+    let server = start(&world).await;
+    let user = world.user(json!({}));
+    let client = async_nats::ConnectOptions::with_credentials(&user.creds())
+        .expect("creds parse")
+        .connect(server.client_url())
+        .await
+        .expect("connects");
+    let mut sub = client.subscribe("greet").await.expect("sub");
+    client.publish("greet", "hi".into()).await.expect("pub");
+    let message = tokio::time::timeout(WAIT, sub.next())
+        .await
+        .expect("in time");
+    assert_eq!(message.expect("message").payload.as_ref(), b"hi");
+    // The same via a creds file.
+    let path = std::env::temp_dir().join(format!("rnats-op-{}.creds", std::process::id()));
+    std::fs::write(&path, user.creds()).expect("write creds");
+    let from_file = async_nats::ConnectOptions::with_credentials_file(&path)
+        .await
+        .expect("creds file")
+        .connect(server.client_url())
+        .await;
+    let _ = std::fs::remove_file(&path);
+    from_file.expect("connects with the creds file");
+}
+
+#[tokio::test]
+async fn bad_credentials_are_refused_and_others_still_served() {
+    let world = World::new();
+    let server = start(&world).await;
+    let addr = server.client_addr();
+    let good = world.user(json!({}));
+    let other = world.user(json!({}));
+    let expired = User::new(&world.a.key, json!({}), json!({"exp": now() - 10}));
+    let revoked = User {
+        jwt: user_jwt(
+            &world.a.key,
+            &world.revoked.public_key(),
+            json!({}),
+            json!({}),
+        ),
+        key: KeyPair::from_seed(&world.revoked.seed().expect("seed")).expect("key"),
+    };
+    let untrusted = User::new(&world.stranger.key, json!({}), json!({}));
+    let missing = User::new(&KeyPair::new_account(), json!({}), json!({}));
+    let cases: [(&str, &str, Option<&User>); 7] = [
+        ("wrong signature", &good.jwt, Some(&other)),
+        ("no signature", &good.jwt, None),
+        ("expired", &expired.jwt, Some(&expired)),
+        ("revoked", &revoked.jwt, Some(&revoked)),
+        ("untrusted operator", &untrusted.jwt, Some(&untrusted)),
+        ("account not in the resolver", &missing.jwt, Some(&missing)),
+        ("malformed", "abc.def.ghi", Some(&good)),
+    ];
+    for (name, jwt, signer) in cases {
+        let (reply, closed) = attempt(addr, jwt, signer, "").await;
+        assert_eq!(reply, VIOLATION, "{name}");
+        assert!(closed, "{name}");
+    }
+    let (reply, closed) = attempt(addr, &good.jwt, Some(&good), "").await;
+    assert_eq!((reply.as_str(), closed), ("PONG\r\n", false));
+    // No JWT at all.
+    let mut conn = RawConn::connect(addr).await;
+    conn.read_info().await;
+    conn.send(b"CONNECT {\"user\":\"a\",\"pass\":\"b\"}\r\n")
+        .await;
+    let (bytes, closed) = conn.read_until_closed(WAIT).await;
+    assert_eq!(
+        (String::from_utf8_lossy(&bytes).as_ref(), closed),
+        (VIOLATION, true)
+    );
+}
+
+#[tokio::test]
+async fn permissions_and_limits_come_from_the_jwt() {
+    let world = World::new();
+    let server = start(&world).await;
+    let addr = server.client_addr();
+    let user = world.user(json!({"pub": {"allow": ["foo"]}, "sub": {"deny": ["bar"]}}));
+    let (reply, closed) = attempt(
+        addr,
+        &user.jwt,
+        Some(&user),
+        "PUB foo 1\r\nx\r\nPUB baz 1\r\nx\r\nSUB bar 1\r\n",
+    )
+    .await;
+    assert_eq!(
+        reply,
+        "-ERR 'Permissions Violation for Publish to \"baz\"'\r\n\
+         -ERR 'Permissions Violation for Subscription to \"bar\"'\r\nPONG\r\n"
+    );
+    assert!(!closed);
+    let limited = world.user(json!({"subs": 1, "payload": 4}));
+    let (reply, closed) = attempt(
+        addr,
+        &limited.jwt,
+        Some(&limited),
+        "SUB a 1\r\nSUB b 2\r\nPUB a 5\r\nhello\r\n",
+    )
+    .await;
+    assert_eq!(
+        reply,
+        "-ERR 'maximum subscriptions exceeded'\r\n-ERR 'Maximum Payload Violation'\r\n"
+    );
+    assert!(closed);
+}
+
+#[tokio::test]
+async fn account_signing_keys_plain_and_scoped() {
+    let world = World::new();
+    let server = start(&world).await;
+    let addr = server.client_addr();
+    let account = world.a.public_key();
+    let plain = User::new(
+        &world.a_signing,
+        json!({"issuer_account": account}),
+        json!({}),
+    );
+    let (reply, closed) = attempt(addr, &plain.jwt, Some(&plain), "PUB any 0\r\n\r\n").await;
+    assert_eq!((reply.as_str(), closed), ("PONG\r\n", false));
+    // The scoped key's template wins over the user's own (empty) permissions.
+    let scoped = User::new(
+        &world.a_scoped,
+        json!({"issuer_account": account}),
+        json!({}),
+    );
+    let (reply, closed) = attempt(
+        addr,
+        &scoped.jwt,
+        Some(&scoped),
+        "PUB scoped.x 0\r\n\r\nPUB any 0\r\n\r\n",
+    )
+    .await;
+    assert_eq!(
+        (reply.as_str(), closed),
+        (
+            "-ERR 'Permissions Violation for Publish to \"any\"'\r\nPONG\r\n",
+            false
+        )
+    );
+    // A signing key without `issuer_account` names no account the resolver has.
+    let orphan = User::new(&world.a_signing, json!({}), json!({}));
+    let (reply, closed) = attempt(addr, &orphan.jwt, Some(&orphan), "").await;
+    assert_eq!((reply.as_str(), closed), (VIOLATION, true));
+    // A key the account does not list.
+    let unknown = User::new(
+        &KeyPair::new_account(),
+        json!({"issuer_account": account}),
+        json!({}),
+    );
+    let (reply, closed) = attempt(addr, &unknown.jwt, Some(&unknown), "").await;
+    assert_eq!((reply.as_str(), closed), (VIOLATION, true));
+    // Bearer tokens need no signature.
+    let bearer = world.user(json!({"bearer_token": true}));
+    let (reply, closed) = attempt(addr, &bearer.jwt, None, "").await;
+    assert_eq!((reply.as_str(), closed), ("PONG\r\n", false));
+}
+
+#[tokio::test]
+async fn the_account_connection_limit_holds() {
+    let world = World::new();
+    let server = start(&world).await;
+    let user = User::new(&world.b.key, json!({}), json!({}));
+    let first = async_nats::ConnectOptions::with_credentials(&user.creds())
+        .expect("creds")
+        .connect(server.client_url())
+        .await
+        .expect("first connects");
+    let (reply, closed) = attempt(server.client_addr(), &user.jwt, Some(&user), "").await;
+    assert_eq!(
+        reply,
+        "-ERR 'maximum account active connections exceeded'\r\n"
+    );
+    assert!(closed);
+    first.flush().await.expect("the first is still served");
+    let _ = &world.operator_signing;
+}
+
+#[tokio::test]
+async fn an_expiring_jwt_closes_the_connection() {
+    let world = World::new();
+    let server = start(&world).await;
+    let user = User::new(&world.a.key, json!({}), json!({"exp": now() + 2}));
+    let mut conn = RawConn::connect(server.client_addr()).await;
+    let info = conn.read_info().await;
+    let info: serde_json::Value = serde_json::from_str(info[5..].trim()).expect("INFO");
+    let nonce = info["nonce"].as_str().expect("nonce");
+    let connect = format!(
+        "CONNECT {{\"verbose\":false,\"jwt\":\"{}\",\"sig\":\"{}\"}}\r\nPING\r\n",
+        user.jwt,
+        user.sign_nonce(nonce)
+    );
+    conn.send(connect.as_bytes()).await;
+    let (bytes, closed) = conn.read_until_closed(Duration::from_secs(6)).await;
+    // The server's first PING may come before the expiry: it does not matter here.
+    let text = String::from_utf8_lossy(&bytes).replace("PING\r\n", "");
+    assert_eq!(text, "PONG\r\n-ERR 'User Authentication Expired'\r\n");
+    assert!(closed);
+}
+
+#[tokio::test]
+async fn refusals_match_the_reference() {
+    let world = World::new();
+    let server = start(&world).await;
+    let reference = ReferenceServer::builder()
+        .config(world.config())
+        .start_async()
+        .await;
+    let good = world.user(json!({"pub": {"deny": ["no"]}}));
+    let other = world.user(json!({}));
+    let limited = User::new(&world.b.key, json!({}), json!({}));
+    for addr in [server.client_addr(), reference.addr()] {
+        let mut transcripts = Vec::new();
+        transcripts.push(attempt(addr, &good.jwt, Some(&good), "PUB no 0\r\n\r\n").await);
+        transcripts.push(attempt(addr, &good.jwt, Some(&other), "").await);
+        transcripts.push(attempt(addr, "a.b.c", None, "").await);
+        transcripts.push(attempt(addr, &limited.jwt, Some(&limited), "").await);
+        let expected = [
+            (
+                "-ERR 'Permissions Violation for Publish to \"no\"'\r\nPONG\r\n",
+                false,
+            ),
+            (VIOLATION, true),
+            (VIOLATION, true),
+            ("PONG\r\n", false),
+        ];
+        let got: Vec<_> = transcripts.iter().map(|(t, c)| (t.as_str(), *c)).collect();
+        assert_eq!(got, expected, "{addr}");
+    }
+}

@@ -1,0 +1,173 @@
+//! Making NATS JWTs and `.creds` files for tests: operators, accounts and users signed with
+//! fresh NKeys, in the format the NATS tools write.
+
+use data_encoding::BASE64URL_NOPAD;
+use nkeys::KeyPair;
+use serde_json::{Value, json};
+
+/// Signs `nats` claims about `subject` with `issuer`; `extra` adds top-level claims
+/// (`exp`, `nbf`, `iat`, `name`...).
+pub fn encode(issuer: &KeyPair, subject: &str, nats: Value, extra: Value) -> String {
+    let header = json!({"typ": "JWT", "alg": "ed25519-nkey"});
+    let mut claims = json!({
+        "jti": format!("{:016x}", fastrand_like(subject)),
+        "iat": now(),
+        "iss": issuer.public_key(),
+        "sub": subject,
+        "name": subject.get(..8).unwrap_or(subject),
+        "nats": nats,
+    });
+    if let (Some(claims), Value::Object(extra)) = (claims.as_object_mut(), extra) {
+        claims.extend(extra);
+    }
+    let part = |value: &Value| BASE64URL_NOPAD.encode(value.to_string().as_bytes());
+    let signed = format!("{}.{}", part(&header), part(&claims));
+    let signature = issuer.sign(signed.as_bytes()).expect("sign a JWT");
+    format!("{signed}.{}", BASE64URL_NOPAD.encode(&signature))
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A stable value for `jti` (tests need no randomness there).
+fn fastrand_like(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash: u64, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
+    }) ^ std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos() as u64)
+        .unwrap_or_default()
+}
+
+/// An operator: its key and self-signed JWT (with `signing_keys` and more in `nats`).
+pub struct Operator {
+    /// The operator's identity key.
+    pub key: KeyPair,
+    /// The operator JWT.
+    pub jwt: String,
+}
+
+impl Operator {
+    /// A new operator with these `nats` claims (`type` and `version` are added).
+    pub fn new(mut nats: Value) -> Operator {
+        let key = KeyPair::new_operator();
+        add_type(&mut nats, "operator");
+        let jwt = encode(&key, &key.public_key(), nats, json!({}));
+        Operator { key, jwt }
+    }
+
+    /// A plain operator.
+    pub fn plain() -> Operator {
+        Operator::new(json!({}))
+    }
+}
+
+/// An account key and a JWT for it.
+pub struct Account {
+    /// The account's identity key.
+    pub key: KeyPair,
+    /// The account JWT.
+    pub jwt: String,
+}
+
+impl Account {
+    /// A new account signed by `issuer` (the operator or one of its signing keys).
+    pub fn new(issuer: &KeyPair, nats: Value) -> Account {
+        let key = KeyPair::new_account();
+        let jwt = account_jwt(issuer, &key.public_key(), nats, json!({}));
+        Account { key, jwt }
+    }
+
+    /// The account's public key.
+    pub fn public_key(&self) -> String {
+        self.key.public_key()
+    }
+}
+
+/// An account JWT about `subject` with these claims.
+pub fn account_jwt(issuer: &KeyPair, subject: &str, mut nats: Value, extra: Value) -> String {
+    add_type(&mut nats, "account");
+    encode(issuer, subject, nats, extra)
+}
+
+/// A user key and a JWT for it.
+pub struct User {
+    /// The user's key (its seed goes in the creds file).
+    pub key: KeyPair,
+    /// The user JWT.
+    pub jwt: String,
+}
+
+impl User {
+    /// A new user signed by `issuer` (the account or one of its signing keys); `extra` adds
+    /// top-level claims such as `exp`.
+    pub fn new(issuer: &KeyPair, nats: Value, extra: Value) -> User {
+        let key = KeyPair::new_user();
+        let jwt = user_jwt(issuer, &key.public_key(), nats, extra);
+        User { key, jwt }
+    }
+
+    /// The `.creds` file text.
+    pub fn creds(&self) -> String {
+        creds(&self.jwt, &self.key.seed().expect("user seed"))
+    }
+
+    /// The base64url signature of `nonce` by the user's key.
+    pub fn sign_nonce(&self, nonce: &str) -> String {
+        BASE64URL_NOPAD.encode(&self.key.sign(nonce.as_bytes()).expect("sign nonce"))
+    }
+}
+
+/// A user JWT about `subject` with these claims.
+pub fn user_jwt(issuer: &KeyPair, subject: &str, mut nats: Value, extra: Value) -> String {
+    add_type(&mut nats, "user");
+    encode(issuer, subject, nats, extra)
+}
+
+/// A `.creds` file: the user JWT and the user's seed, in the standard armour.
+pub fn creds(jwt: &str, seed: &str) -> String {
+    format!(
+        "-----BEGIN NATS USER JWT-----\n{jwt}\n------END NATS USER JWT------\n\n\
+         ************************* IMPORTANT *************************\n\
+         NKEY Seed printed below can be used to sign and prove identity.\n\
+         NKEYs are sensitive and should be treated as secrets.\n\n\
+         -----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n\n\
+         *************************************************************\n"
+    )
+}
+
+/// Adds `type` and `version`, and the unlimited defaults the NATS tools write for limits
+/// not given (a missing limit is zero for the servers: no connections, no subscriptions).
+fn add_type(nats: &mut Value, kind: &str) {
+    let Value::Object(map) = nats else {
+        return;
+    };
+    map.entry("type").or_insert_with(|| json!(kind));
+    map.entry("version").or_insert_with(|| json!(2));
+    let unlimited = |map: &mut serde_json::Map<String, Value>, keys: &[&str]| {
+        for key in keys {
+            map.entry(*key).or_insert_with(|| json!(-1));
+        }
+    };
+    match kind {
+        "user" => unlimited(map, &["subs", "data", "payload"]),
+        "account" => {
+            let limits = map.entry("limits").or_insert_with(|| json!({}));
+            if let Value::Object(limits) = limits {
+                unlimited(
+                    limits,
+                    &[
+                        "subs", "data", "payload", "imports", "exports", "leaf", "conn",
+                    ],
+                );
+                limits.entry("wildcards").or_insert_with(|| json!(true));
+            }
+        }
+        _ => {}
+    }
+}
