@@ -35,6 +35,8 @@ pub enum ServerError {
     MaxSubscriptionsExceeded,
     /// The user JWT (or its account's) expired while the client was connected.
     AuthenticationExpired,
+    /// The account revoked the user JWT while the client was connected.
+    AuthenticationRevoked,
     /// The account has all the connections its JWT allows.
     MaxAccountConnectionsExceeded,
     /// Publishing to this subject is not permitted.
@@ -71,6 +73,7 @@ impl ServerError {
             | ServerError::NoRespondersRequiresHeaders
             | ServerError::StaleConnection
             | ServerError::AuthenticationExpired
+            | ServerError::AuthenticationRevoked
             | ServerError::MaxAccountConnectionsExceeded => true,
             ServerError::InvalidPublishSubject
             | ServerError::InvalidSubject
@@ -100,6 +103,7 @@ impl fmt::Display for ServerError {
             ServerError::InvalidSubject => f.write_str("Invalid Subject"),
             ServerError::MaxSubscriptionsExceeded => f.write_str("maximum subscriptions exceeded"),
             ServerError::AuthenticationExpired => f.write_str("User Authentication Expired"),
+            ServerError::AuthenticationRevoked => f.write_str("User Authentication Revoked"),
             ServerError::MaxAccountConnectionsExceeded => {
                 f.write_str("maximum account active connections exceeded")
             }
@@ -263,6 +267,10 @@ mod tests {
             (
                 ServerError::AuthenticationExpired,
                 "User Authentication Expired",
+            ),
+            (
+                ServerError::AuthenticationRevoked,
+                "User Authentication Revoked",
             ),
             (
                 ServerError::MaxAccountConnectionsExceeded,

@@ -139,9 +139,14 @@ impl Server {
         let tls = TlsSetup::build(&options).map_err(StartError::Tls)?;
         let mut accounts = Accounts::build(&options.accounts, !options.no_sublist_cache)
             .map_err(StartError::Accounts)?;
-        let system = crate::system::resolve(&options, &mut accounts, !options.no_sublist_cache)
-            .map_err(StartError::Accounts)?;
         let operator = crate::operator::start(&options).map_err(StartError::Accounts)?;
+        let system = crate::system::resolve(
+            &options,
+            &mut accounts,
+            !options.no_sublist_cache,
+            operator.as_deref(),
+        )
+        .map_err(StartError::Accounts)?;
         if let (Some(http), Some(https)) = (options.http_port, options.https_port) {
             return Err(StartError::HttpAndHttps { http, https });
         }

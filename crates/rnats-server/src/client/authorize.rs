@@ -58,6 +58,7 @@ impl ClientConnection {
             user,
             auth: label,
             protocol: self.options.protocol,
+            jwt_issued_at: 0,
         });
         self.install_permissions(permissions);
         crate::system::client_connected(&self.server, &self.handle);

@@ -41,6 +41,8 @@ pub(crate) enum CloseReason {
     TlsHandshakeError,
     /// The user JWT expired.
     AuthenticationExpired,
+    /// The account JWT revoked the user JWT.
+    AuthenticationRevoked,
     /// The account has all the connections its JWT allows.
     MaxAccountConnectionsExceeded,
 }
@@ -82,6 +84,7 @@ impl fmt::Display for CloseReason {
             CloseReason::ServerShutdown => "Server Shutdown",
             CloseReason::TlsHandshakeError => "TLS Handshake Failure",
             CloseReason::AuthenticationExpired => "Authentication Expired",
+            CloseReason::AuthenticationRevoked => "Authentication Revoked",
             CloseReason::MaxAccountConnectionsExceeded => "Maximum Account Connections Exceeded",
         })
     }

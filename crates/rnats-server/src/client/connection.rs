@@ -49,6 +49,18 @@ pub(crate) async fn serve(server: Arc<ServerState>, stream: TcpStream, addr: Soc
         let (reader, writer) = (PlainReader(stream.clone()), PlainWriter(stream));
         return serve_protocol(server, handle, reader, writer, None).await;
     };
+    // Boxed: a future holds room for its largest branch, and the TLS one (handshake and
+    // TLS streams) would otherwise make every plain connection's task bigger.
+    Box::pin(serve_tls(server, tls, handle, stream)).await;
+}
+
+/// Serves a connection on a port with TLS: the handshake, then the protocol.
+async fn serve_tls(
+    server: Arc<ServerState>,
+    tls: Arc<crate::tls::TlsSetup>,
+    handle: Arc<ClientHandle>,
+    stream: TcpStream,
+) {
     match crate::tls::accept(&server, &tls, &handle, stream).await {
         None => {}
         Some(Accepted::Plain { stream }) => {

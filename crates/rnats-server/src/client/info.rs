@@ -22,6 +22,8 @@ pub(crate) struct ClientIdentity {
     pub(crate) auth: Option<String>,
     /// Its protocol level: 1 and above accept INFO updates at any time.
     pub(crate) protocol: i64,
+    /// When its user JWT was issued (Unix seconds), for revocations; 0 without one.
+    pub(crate) jwt_issued_at: i64,
 }
 
 impl ClientIdentity {
@@ -68,6 +70,14 @@ impl Activity {
         }
         self.last_activity
             .store(unix_nanos(SystemTime::now()), Ordering::Relaxed);
+    }
+
+    /// Messages and bytes received from the client so far.
+    pub(crate) fn inbound(&self) -> (u64, u64) {
+        (
+            self.in_msgs.load(Ordering::Relaxed),
+            self.in_bytes.load(Ordering::Relaxed),
+        )
     }
 
     /// Records a measured round-trip time.

@@ -48,6 +48,7 @@ use crate::auth::DeliveryRules;
 pub(crate) use close::CloseReason;
 use info::{Activity, ClientIdentity};
 pub(crate) use internal::publish_internal;
+pub(crate) use operator::revoke as revoke_jwt_user;
 use outbound::Outbound;
 pub(crate) use read_buffer::ReadBuffer;
 pub(crate) use writer::consume as consume_blocks;

@@ -74,6 +74,7 @@ impl ClientConnection {
             user: Some(user.key.clone()),
             auth: Some(auth),
             protocol: self.options.protocol,
+            jwt_issued_at: user.issued_at,
         });
         self.install_permissions(user.permissions.clone());
         if let Some(payload) = user.max_payload {
@@ -130,6 +131,18 @@ impl ClientConnection {
         self.send_err(&ServerError::MaxSubscriptionsExceeded);
         false
     }
+}
+
+/// Ends a client whose user JWT its account revoked, telling it why; false when it was
+/// closed already.
+pub(crate) fn revoke(handle: &ClientHandle) -> bool {
+    if handle.close_reason().is_some() {
+        return false;
+    }
+    client_log!(debug, handle, "User Authentication Revoked");
+    let error = ServerError::AuthenticationRevoked;
+    handle.enqueue_protocol(|buf| encode_err(&error, buf));
+    handle.close(CloseReason::AuthenticationRevoked)
 }
 
 /// Ends a client whose JWT expired, telling it why.

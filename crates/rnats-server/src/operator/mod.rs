@@ -9,15 +9,18 @@
 //! Users prove who they are with a user JWT issued by the account (or one of its signing
 //! keys) and, unless it is a bearer token, a signature of the INFO nonce (`user.rs`).
 //!
-//! Not here yet: `$SYS.REQ.CLAIMS.UPDATE` and the lookup requests of the nats-based resolver
-//! (they need the system account's internal client), imports and exports of account JWTs,
-//! and refreshing an account whose JWT changed after its first use.
+//! Account JWT updates and lookups over the system account are in `resolver.rs`; an account
+//! in use takes an update's claims (and closes the connections of users it revokes).
+//!
+//! Not here yet: imports and exports of account JWTs, and fetching a JWT the directory
+//! resolver lacks from other servers.
 
 mod config;
+mod resolver;
 mod user;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::{Mutex, RwLock};
 
@@ -26,6 +29,7 @@ use crate::jwt::{self, AccountClaims, Claims, Kind, OperatorClaims};
 use crate::options::Options;
 use crate::server::ServerState;
 pub use config::{OperatorOptions, Resolver};
+pub(crate) use resolver::{ResolverKind, UpdateReply};
 pub(crate) use user::JwtUser;
 
 /// The trusted operators and the accounts known through them; one per server.
@@ -38,6 +42,10 @@ pub(crate) struct OperatorMode {
     jwts: RwLock<HashMap<String, String>>,
     /// Accounts made so far, by public key.
     accounts: Mutex<HashMap<String, Arc<ResolvedAccount>>>,
+    /// The system account's `Account`, which its users bind to (set at start).
+    system: OnceLock<Arc<Account>>,
+    /// Which resolver holds the JWTs.
+    resolver: ResolverKind,
     sublist_cache: bool,
 }
 
@@ -129,16 +137,41 @@ impl OperatorMode {
             .iter()
             .map(|(key, token)| (key.clone(), token.trim().to_owned()))
             .collect();
-        if let Resolver::Directory { dir, .. } = &options.resolver {
-            jwts.extend(config::read_directory(dir)?);
-        }
+        let resolver = match &options.resolver {
+            Resolver::Directory { dir, full, .. } => {
+                jwts.extend(config::read_directory(dir)?);
+                if *full {
+                    ResolverKind::Full(dir.clone())
+                } else {
+                    ResolverKind::Cache(dir.clone())
+                }
+            }
+            Resolver::Memory | Resolver::None => ResolverKind::Memory,
+        };
         Ok(OperatorMode {
             trusted,
             system_account,
             jwts: RwLock::new(jwts),
             accounts: Mutex::new(HashMap::new()),
+            system: OnceLock::new(),
+            resolver,
             sublist_cache,
         })
+    }
+
+    /// Makes `account` (the server's system account) the one the system account's users
+    /// bind to.
+    pub(crate) fn pin_system_account(&self, account: Arc<Account>) {
+        let _ = self.system.set(account);
+    }
+
+    /// Whether claims may make (or update) an account: a trusted issuer, within the
+    /// validity window.
+    fn validate(&self, claims: &Claims<AccountClaims>, now: i64) -> Result<(), LookupError> {
+        if !self.trusted.contains(&claims.iss) {
+            return Err(LookupError::Invalid);
+        }
+        claims.check_time(now).map_err(|_| LookupError::Invalid)
     }
 
     /// The account with public key `key`: made on first use from the resolver's JWT.
@@ -156,10 +189,10 @@ impl OperatorMode {
             .ok_or(LookupError::Missing)?;
         let claims: Claims<AccountClaims> =
             jwt::decode(&token, Kind::Account).map_err(|_| LookupError::Invalid)?;
-        if claims.sub != key || !self.trusted.contains(&claims.iss) {
+        if claims.sub != key {
             return Err(LookupError::Invalid);
         }
-        claims.check_time(now).map_err(|_| LookupError::Invalid)?;
+        self.validate(&claims, now)?;
         let mut accounts = self.accounts.lock();
         // A client of the same account may have made it meanwhile: share one.
         if let Some(known) = accounts.get(key)
@@ -167,10 +200,13 @@ impl OperatorMode {
         {
             return Ok(known.clone());
         }
-        let resolved = Arc::new(ResolvedAccount {
-            account: Arc::new(Account::new(key, self.sublist_cache)),
-            claims,
-        });
+        // An account whose JWT was replaced keeps its `Account` (and its clients).
+        let account = match (accounts.get(key), self.system.get()) {
+            (Some(known), _) => known.account.clone(),
+            (None, Some(system)) if system.name == key => system.clone(),
+            (None, _) => Arc::new(Account::new(key, self.sublist_cache)),
+        };
+        let resolved = Arc::new(ResolvedAccount { account, claims });
         accounts.insert(key.to_owned(), resolved.clone());
         Ok(resolved)
     }

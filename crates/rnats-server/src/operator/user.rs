@@ -15,6 +15,8 @@ use crate::jwt::{self, Claims, Kind, SigningKey, UserClaims};
 pub(crate) struct JwtUser {
     /// The user's public key.
     pub(crate) key: String,
+    /// When the user JWT was issued (Unix seconds).
+    pub(crate) issued_at: i64,
     /// The account (its public key names it).
     pub(crate) account: Arc<ResolvedAccount>,
     /// The permissions of the JWT (or of the scoped signing key's template).
@@ -105,6 +107,7 @@ impl OperatorMode {
             .min();
         Ok(JwtUser {
             key: claims.sub.clone(),
+            issued_at: claims.iat,
             permissions: CompiledPermissions::compile(&permissions(effective)),
             account,
             expires,
@@ -115,7 +118,7 @@ impl OperatorMode {
 }
 
 /// Whether the account revoked `user`'s JWTs issued at `issued_at` (or its `*` entry did).
-fn is_revoked(
+pub(crate) fn is_revoked(
     revocations: &std::collections::HashMap<String, i64>,
     user: &str,
     issued_at: i64,

@@ -7,6 +7,7 @@
 //! task here, which answers them. Only users of the system account can see any of it, by
 //! account isolation.
 
+mod claims;
 mod events;
 mod requests;
 mod wire;
@@ -47,11 +48,14 @@ pub(crate) struct System {
 }
 
 /// The system account the options ask for, creating `$SYS` when it is not configured; none
-/// with `no_system_account`. The error is the reference's text.
+/// with `no_system_account`. In operator mode (`operator` given) the system account is the
+/// one the options or the operator JWT name, made here and bound to by its JWT users. The
+/// error is the reference's text.
 pub(crate) fn resolve(
     options: &Options,
     accounts: &mut Accounts,
     sublist_cache: bool,
+    operator: Option<&crate::operator::OperatorMode>,
 ) -> Result<Option<System>, String> {
     if options.no_system_account {
         return Ok(None);
@@ -59,12 +63,18 @@ pub(crate) fn resolve(
     let name = options
         .system_account
         .as_deref()
+        .or(operator.and_then(|mode| mode.system_account.as_deref()))
         .unwrap_or(DEFAULT_SYSTEM_ACCOUNT);
     let account = match accounts.get(name) {
         Some(account) => account.clone(),
-        None if name == DEFAULT_SYSTEM_ACCOUNT => accounts.add(name, sublist_cache),
+        None if name == DEFAULT_SYSTEM_ACCOUNT || operator.is_some() => {
+            accounts.add(name, sublist_cache)
+        }
         None => return Err("error resolving system account: account missing".to_owned()),
     };
+    if let Some(mode) = operator {
+        mode.pin_system_account(account.clone());
+    }
     Ok(Some(System {
         client: ClientHandle::internal(account.clone()),
         account,
@@ -81,6 +91,12 @@ impl System {
     }
 
     /// Publishes `payload` on `subject` in the system account.
+    /// Whether a message on `subject` would reach anyone: events nobody listens to are not
+    /// even built, so a server without system users pays nothing per connection.
+    fn has_listeners(&self, subject: &str) -> bool {
+        self.account.has_forwards() || !self.account.sublist.matches(subject.as_bytes()).is_empty()
+    }
+
     fn publish(&self, server: &ServerState, subject: &str, reply: Option<&[u8]>, payload: &[u8]) {
         publish_internal(
             &server.stats,
@@ -97,7 +113,8 @@ pub(crate) fn start(server: &Arc<ServerState>) {
     let Some(system) = &server.system else {
         return;
     };
-    let table = requests::subscribe(&system.client, &server.server_id);
+    let operator = server.operator();
+    let table = requests::subscribe(&system.client, &server.server_id, operator.as_deref());
     server.tasks.spawn(requests::serve(server.clone(), table));
 }
 
@@ -107,9 +124,13 @@ pub(crate) fn client_connected(server: &ServerState, client: &ClientHandle) {
     let Some(system) = &server.system else {
         return;
     };
-    let snapshot = client.snapshot(false);
-    let account = snapshot.account.clone();
+    let account = client.account().name.clone();
     account_connections(server, system, &account);
+    let subject = format!("$SYS.ACCOUNT.{account}.CONNECT");
+    if !system.has_listeners(&subject) {
+        return;
+    }
+    let snapshot = client.snapshot(false);
     let event = ConnectEvent {
         kind: CONNECT_TYPE,
         id: random_token(EVENT_ID_LEN),
@@ -117,7 +138,6 @@ pub(crate) fn client_connected(server: &ServerState, client: &ClientHandle) {
         server: system.server_info(server),
         client: ClientInfoJson::new(&snapshot, None),
     };
-    let subject = format!("$SYS.ACCOUNT.{account}.CONNECT");
     system.publish(server, &subject, None, &json::to_vec(&event, None));
 }
 
@@ -140,6 +160,10 @@ pub(crate) fn client_disconnected(
             (stop, reason.to_string())
         });
     account_connections(server, system, &last.account);
+    let subject = format!("$SYS.ACCOUNT.{}.DISCONNECT", last.account);
+    if !system.has_listeners(&subject) {
+        return;
+    }
     let event = DisconnectEvent {
         kind: DISCONNECT_TYPE,
         id: random_token(EVENT_ID_LEN),
@@ -156,7 +180,6 @@ pub(crate) fn client_disconnected(
         },
         reason,
     };
-    let subject = format!("$SYS.ACCOUNT.{}.DISCONNECT", last.account);
     system.publish(server, &subject, None, &json::to_vec(&event, None));
 }
 
@@ -176,12 +199,24 @@ pub(crate) fn shutting_down(server: &ServerState) {
 /// the older `$SYS.SERVER.ACCOUNT.<account>.CONNS`. The traffic is that of the account's
 /// open connections.
 fn account_connections(server: &ServerState, system: &System, account: &str) {
-    let open: Vec<ConnectionSnapshot> = server
-        .open_connections(false)
-        .into_iter()
-        .filter(|c| c.account == account)
-        .collect();
-    let sum = |f: fn(&ConnectionSnapshot) -> u64| open.iter().map(f).sum::<u64>();
+    let subjects = [
+        format!("$SYS.SERVER.ACCOUNT.{account}.CONNS"),
+        format!("$SYS.ACCOUNT.{account}.SERVER.CONNS"),
+    ];
+    if !subjects.iter().any(|subject| system.has_listeners(subject)) {
+        return;
+    }
+    // Counted from the live handles' counters: no snapshot per connection.
+    let (mut conns, mut sent, mut received) = (0, (0, 0), (0, 0));
+    for client in server.client_handles() {
+        if client.account().name == account {
+            conns += 1;
+            let (in_msgs, in_bytes) = client.activity.inbound();
+            let (out_msgs, out_bytes, _) = client.outbound_counts();
+            sent = (sent.0 + in_msgs, sent.1 + in_bytes);
+            received = (received.0 + out_msgs, received.1 + out_bytes);
+        }
+    }
     let document = AccountConnections {
         kind: ACCOUNT_CONNECTIONS_TYPE,
         id: random_token(EVENT_ID_LEN),
@@ -189,28 +224,19 @@ fn account_connections(server: &ServerState, system: &System, account: &str) {
         server: system.server_info(server),
         acc: account.to_owned(),
         name: account.to_owned(),
-        conns: open.len(),
+        conns,
         leafnodes: 0,
-        total_conns: open.len(),
+        total_conns: conns,
         num_subscriptions: server
             .accounts
             .get(account)
             .map_or(0, |a| a.sublist.count()),
-        sent: AccountTraffic::clients(sum(|c| c.in_msgs), sum(|c| c.in_bytes)),
-        received: AccountTraffic::clients(sum(|c| c.out_msgs), sum(|c| c.out_bytes)),
+        sent: AccountTraffic::clients(sent.0, sent.1),
+        received: AccountTraffic::clients(received.0, received.1),
         slow_consumers: 0,
     };
     let payload = json::to_vec(&document, None);
-    system.publish(
-        server,
-        &format!("$SYS.SERVER.ACCOUNT.{account}.CONNS"),
-        None,
-        &payload,
-    );
-    system.publish(
-        server,
-        &format!("$SYS.ACCOUNT.{account}.SERVER.CONNS"),
-        None,
-        &payload,
-    );
+    for subject in &subjects {
+        system.publish(server, subject, None, &payload);
+    }
 }

@@ -14,6 +14,7 @@ use crate::client::ClientHandle;
 use crate::monitor::format::rfc3339_nanos;
 use crate::monitor::query::Query;
 use crate::monitor::{Monitor, json, process};
+use crate::operator::OperatorMode;
 use crate::server::ServerState;
 
 /// What a subscription of the internal client answers.
@@ -25,6 +26,10 @@ pub(crate) enum Request {
     Idz,
     /// A monitoring endpoint, by path.
     Monitor(&'static str),
+    /// An account JWT update (operator mode).
+    ClaimsUpdate,
+    /// An account JWT lookup (operator mode, `full` resolver).
+    ClaimsLookup,
 }
 
 /// The request suffixes and what answers them.
@@ -38,12 +43,20 @@ const ENDPOINTS: [(&str, Request); 7] = [
     ("ACCOUNTZ", Request::Monitor("/accountz")),
 ];
 
-/// Subscribes the internal client to every request subject; the result is indexed by sid.
-pub(crate) fn subscribe(client: &Arc<ClientHandle>, server_id: &str) -> Vec<Request> {
+/// Subscribes the internal client to every request subject (the resolver's too in
+/// operator mode); the result is indexed by sid.
+pub(crate) fn subscribe(
+    client: &Arc<ClientHandle>,
+    server_id: &str,
+    operator: Option<&OperatorMode>,
+) -> Vec<Request> {
     let mut subjects = vec![("$SYS.REQ.SERVER.PING".to_owned(), Request::Statsz)];
     for (suffix, request) in ENDPOINTS {
         subjects.push((format!("$SYS.REQ.SERVER.PING.{suffix}"), request));
         subjects.push((format!("$SYS.REQ.SERVER.{server_id}.{suffix}"), request));
+    }
+    if let Some(operator) = operator {
+        subjects.extend(super::claims::subjects(operator));
     }
     let mut table = Vec::with_capacity(subjects.len());
     for (subject, request) in subjects {
@@ -79,9 +92,24 @@ pub(crate) async fn serve(server: Arc<ServerState>, table: Vec<Request>) {
                 .ok()
                 .and_then(|sid| sid.parse::<usize>().ok())
                 .and_then(|index| table.get(index));
-            if let Some(request) = request {
-                let answer = answer(&monitor, system, *request, message.payload);
-                publish_reply(&server, system, reply, &answer);
+            match request {
+                Some(request @ (Request::ClaimsUpdate | Request::ClaimsLookup)) => {
+                    let answer = super::claims::answer(
+                        &server,
+                        system,
+                        *request,
+                        message.subject,
+                        message.payload,
+                    );
+                    if let Some(answer) = answer {
+                        publish_reply(&server, system, reply, &answer);
+                    }
+                }
+                Some(request) => {
+                    let answer = answer(&monitor, system, *request, message.payload);
+                    publish_reply(&server, system, reply, &answer);
+                }
+                None => {}
             }
         }
     }
@@ -95,6 +123,8 @@ fn publish_reply(server: &ServerState, system: &System, reply: &[u8], payload: &
 fn answer(monitor: &Monitor, system: &System, request: Request, payload: &[u8]) -> Vec<u8> {
     let server = &monitor.server;
     match request {
+        // Answered in `claims.rs`.
+        Request::ClaimsUpdate | Request::ClaimsLookup => Vec::new(),
         Request::Idz => json::to_vec(&identity(server, system), None),
         Request::Statsz => json::to_vec(
             &StatszAnswer {
