@@ -16,7 +16,7 @@ use tokio::io::Interest;
 use tokio::net::TcpStream;
 
 use super::read_buffer::ReadBuffer;
-use super::writer::{MAX_IOVECS, consume};
+use super::writer::{MAX_IOVECS, consume, gather};
 use super::{ClientHandle, CloseReason};
 
 /// What one read found.
@@ -105,11 +105,7 @@ impl ClientWrite for PlainWriter {
     ) -> Result<(), CloseReason> {
         while !blocks.is_empty() {
             let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-            let mut count = 0;
-            for (slice, block) in slices.iter_mut().zip(blocks.iter()) {
-                *slice = IoSlice::new(block);
-                count += 1;
-            }
+            let count = gather(blocks, &mut slices);
             let written = match write_some(&self.0, &slices[..count], deadline).await {
                 Ok(0) | Err(WriteFailure::Io) => return Err(CloseReason::WriteError),
                 Ok(n) => n,

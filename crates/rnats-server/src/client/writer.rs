@@ -7,6 +7,7 @@
 //! the wire, so memory follows the backlog; an idle connection holds no block.
 
 use std::collections::VecDeque;
+use std::io::IoSlice;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +45,16 @@ pub(crate) async fn run<W: ClientWrite>(
             Take::Stop => return,
         }
     }
+}
+
+/// Points `slices` at the first blocks (one each) and says how many it filled.
+pub(crate) fn gather<'a>(blocks: &'a VecDeque<BytesMut>, slices: &mut [IoSlice<'a>]) -> usize {
+    let mut count = 0;
+    for (slice, block) in slices.iter_mut().zip(blocks.iter()) {
+        *slice = IoSlice::new(block);
+        count += 1;
+    }
+    count
 }
 
 /// Drops the blocks `written` bytes covered and advances into the first one left.

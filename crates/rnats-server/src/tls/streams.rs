@@ -14,6 +14,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 
 use crate::client::transport::{ClientRead, ClientWrite, Read};
+use crate::client::writer::gather;
 use crate::client::{ClientHandle, CloseReason, ReadBuffer, consume_blocks};
 
 /// Blocks handed to rustls per write: bounded by its 64 KiB send buffer anyway.
@@ -75,11 +76,7 @@ impl ClientWrite for TlsWriter {
     ) -> Result<(), CloseReason> {
         while !blocks.is_empty() {
             let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-            let mut count = 0;
-            for (slice, block) in slices.iter_mut().zip(blocks.iter()) {
-                *slice = IoSlice::new(block);
-                count += 1;
-            }
+            let count = gather(blocks, &mut slices);
             let written = match timed(deadline, self.half.write_vectored(&slices[..count])).await {
                 Ok(0) => return Err(CloseReason::WriteError),
                 Ok(n) => n,
