@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use nkeys::KeyPair;
 use rnats_server::{OperatorOptions, Options, Resolver, Server};
-use rnats_testkit::jwt::{Account, Operator, User, now, user_jwt};
+use rnats_testkit::jwt::{Account, Operator, User, nonce_of, now, user_jwt};
 use rnats_testkit::{RawConn, ReferenceServer};
 use serde_json::json;
 
@@ -110,11 +110,9 @@ async fn attempt(
     then: &str,
 ) -> (String, bool) {
     let mut conn = RawConn::connect(addr).await;
-    let info = conn.read_info().await;
-    let info: serde_json::Value = serde_json::from_str(info[5..].trim()).expect("INFO JSON");
-    let nonce = info["nonce"].as_str().expect("a nonce in operator mode");
+    let nonce = nonce_of(&conn.read_info().await);
     let sig = signer
-        .map(|user| format!(",\"sig\":\"{}\"", user.sign_nonce(nonce)))
+        .map(|user| format!(",\"sig\":\"{}\"", user.sign_nonce(&nonce)))
         .unwrap_or_default();
     let connect = format!("CONNECT {{\"verbose\":false,\"jwt\":\"{jwt}\"{sig}}}\r\n{then}PING\r\n");
     conn.send(connect.as_bytes()).await;
@@ -311,14 +309,7 @@ async fn an_expiring_jwt_closes_the_connection() {
     let user = User::new(&world.a.key, json!({}), json!({"exp": now() + 2}));
     let mut conn = RawConn::connect(server.client_addr()).await;
     let info = conn.read_info().await;
-    let info: serde_json::Value = serde_json::from_str(info[5..].trim()).expect("INFO");
-    let nonce = info["nonce"].as_str().expect("nonce");
-    let connect = format!(
-        "CONNECT {{\"verbose\":false,\"jwt\":\"{}\",\"sig\":\"{}\"}}\r\nPING\r\n",
-        user.jwt,
-        user.sign_nonce(nonce)
-    );
-    conn.send(connect.as_bytes()).await;
+    conn.send(user.connect_line(&info).as_bytes()).await;
     let (bytes, closed) = conn.read_until_closed(Duration::from_secs(6)).await;
     // The server's first PING may come before the expiry: it does not matter here.
     let text = String::from_utf8_lossy(&bytes).replace("PING\r\n", "");

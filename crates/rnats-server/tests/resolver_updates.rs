@@ -211,14 +211,7 @@ async fn a_revocation_closes_the_revoked_users_connection() {
     let user = world.a_user();
     let mut conn = RawConn::connect(server.client_addr()).await;
     let info = conn.read_info().await;
-    let info: Value = serde_json::from_str(info[5..].trim()).expect("INFO");
-    let nonce = info["nonce"].as_str().expect("nonce");
-    let connect = format!(
-        "CONNECT {{\"verbose\":false,\"jwt\":\"{}\",\"sig\":\"{}\"}}\r\nPING\r\n",
-        user.jwt,
-        user.sign_nonce(nonce)
-    );
-    conn.send(connect.as_bytes()).await;
+    conn.send(user.connect_line(&info).as_bytes()).await;
     conn.read_pong_within(WAIT).await;
     let key = world.a.public_key();
     let revoking = account_jwt(

@@ -121,6 +121,23 @@ impl User {
     pub fn sign_nonce(&self, nonce: &str) -> String {
         BASE64URL_NOPAD.encode(&self.key.sign(nonce.as_bytes()).expect("sign nonce"))
     }
+
+    /// The CONNECT with this user's JWT and its signature of the nonce in `info` (the
+    /// server's INFO line), followed by a PING.
+    pub fn connect_line(&self, info: &str) -> String {
+        format!(
+            "CONNECT {{\"verbose\":false,\"jwt\":\"{}\",\"sig\":\"{}\"}}\r\nPING\r\n",
+            self.jwt,
+            self.sign_nonce(&nonce_of(info))
+        )
+    }
+}
+
+/// The nonce of a server's INFO line (`INFO {...}`).
+pub fn nonce_of(info: &str) -> String {
+    let json = info.trim().strip_prefix("INFO").unwrap_or(info).trim();
+    let info: Value = serde_json::from_str(json).expect("INFO JSON");
+    info["nonce"].as_str().expect("a nonce in INFO").to_owned()
 }
 
 /// A user JWT about `subject` with these claims.

@@ -116,16 +116,12 @@ pub(crate) struct ConnectEvent {
     pub(crate) client: ClientInfoJson,
 }
 
-/// `$SYS.ACCOUNT.<account>.DISCONNECT`: what the client sent and received, and why it
-/// closed.
+/// `$SYS.ACCOUNT.<account>.DISCONNECT`: the connect event's fields, then what the client
+/// sent and received, and why it closed.
 #[derive(Debug, Serialize)]
 pub(crate) struct DisconnectEvent {
-    #[serde(rename = "type")]
-    pub(crate) kind: &'static str,
-    pub(crate) id: String,
-    pub(crate) timestamp: String,
-    pub(crate) server: ServerInfoJson,
-    pub(crate) client: ClientInfoJson,
+    #[serde(flatten)]
+    pub(crate) event: ConnectEvent,
     pub(crate) sent: MsgBytes,
     pub(crate) received: MsgBytes,
     pub(crate) reason: String,

@@ -165,11 +165,13 @@ pub(crate) fn client_disconnected(
         return;
     }
     let event = DisconnectEvent {
-        kind: DISCONNECT_TYPE,
-        id: random_token(EVENT_ID_LEN),
-        timestamp: rfc3339_nanos(stop),
-        server: system.server_info(server),
-        client: ClientInfoJson::new(last, Some(stop)),
+        event: ConnectEvent {
+            kind: DISCONNECT_TYPE,
+            id: random_token(EVENT_ID_LEN),
+            timestamp: rfc3339_nanos(stop),
+            server: system.server_info(server),
+            client: ClientInfoJson::new(last, Some(stop)),
+        },
         sent: MsgBytes {
             msgs: last.in_msgs,
             bytes: last.in_bytes,
