@@ -7,7 +7,10 @@
 //! into the resident set. Packed together, the same code maps about a quarter of the pages:
 //! idle RSS is a target of the project. `link/startup.order` is the list of those symbols,
 //! recorded by `scripts/startup-order`; symbols it names that no longer exist are skipped,
-//! so a stale list costs memory, never correctness.
+//! so a stale list costs memory, never correctness. The names carry hashes of the
+//! dependency graph: they match the binary built on its own (`cargo build --release`,
+//! `cargo run --release`, `-p rnats`); built together with other packages whose features
+//! unify differently, fewer match.
 //!
 //! Packed relative relocations (DT_RELR) shrink the 100 KiB table the dynamic loader reads
 //! and keeps mapped at every start to about 2 KiB; they need glibc 2.36, so they are used
