@@ -512,3 +512,76 @@ async fn verify_and_map_picks_the_user_the_certificate_names() {
     );
     server.shutdown().await;
 }
+
+/// `GET path` on the plain monitoring port: the body.
+async fn monitoring_body(server: &Server, path: &str) -> String {
+    let addr = server.monitoring_addr().expect("monitoring");
+    let mut http = TcpStream::connect(addr).await.expect("tcp");
+    http.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes())
+        .await
+        .expect("request");
+    let mut response = Vec::new();
+    tokio::time::timeout(PATIENCE, http.read_to_end(&mut response))
+        .await
+        .expect("response")
+        .expect("read");
+    let response = String::from_utf8_lossy(&response);
+    let (_, body) = response.split_once("\r\n\r\n").expect("headers end");
+    body.to_owned()
+}
+
+#[tokio::test]
+async fn connz_reports_the_tls_session_and_with_auth_the_client_certificate() {
+    let certs = Certs::new("connz");
+    let server = Server::start(Options {
+        tls: Some(TlsOptions {
+            ca_file: Some(certs.path("ca.pem")),
+            verify: true,
+            ..tls_options(&certs)
+        }),
+        http_port: Some(0),
+        ..Options::local()
+    })
+    .await
+    .expect("starts");
+    let client = nats(&server, &certs, "ca.pem", Some("client"))
+        .await
+        .expect("TLS client");
+    client.flush().await.expect("round trip");
+
+    let body = monitoring_body(&server, "/connz").await;
+    // The reference's order: after the client's name, lang and version.
+    let at = |key: &str| body.find(&format!("\"{key}\"")).unwrap_or(usize::MAX);
+    assert!(at("lang") < at("tls_version") && at("tls_version") < at("tls_cipher_suite"));
+    let connz: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let conn = &connz["connections"][0];
+    assert_eq!(conn["tls_version"], "1.3", "{conn}");
+    let suites = [
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ];
+    assert!(
+        suites.contains(&conn["tls_cipher_suite"].as_str().unwrap_or_default()),
+        "{conn}"
+    );
+    assert!(conn.get("tls_peer_certs").is_none(), "{conn}");
+    assert!(conn.get("tls_first").is_none(), "{conn}");
+
+    let body = monitoring_body(&server, "/connz?auth=1").await;
+    let connz: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let peer = &connz["connections"][0]["tls_peer_certs"];
+    let der = CertificateDer::pem_file_iter(certs.path("client.pem"))
+        .expect("client cert")
+        .next()
+        .expect("one cert")
+        .expect("pem");
+    let hex = |bytes: &[u8]| {
+        use sha2::Digest;
+        data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes))
+    };
+    assert_eq!(peer[0]["subject"], "CN=alice,O=Acme", "{peer}");
+    assert_eq!(peer[0]["cert_sha256"], hex(der.as_ref()), "{peer}");
+    assert_eq!(peer[0]["spki_sha256"].as_str().map(str::len), Some(64));
+    server.shutdown().await;
+}

@@ -72,7 +72,9 @@ async fn serve_tls(
             stream,
             send_info,
             peer,
+            session,
         }) => {
+            handle.set_tls_session(session);
             if send_info {
                 handle.enqueue_protocol(|buf| server.first_info(&handle).encode(buf));
             }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{ClientHandle, CloseReason};
+use crate::tls::TlsSession;
 
 /// What a client said about itself in CONNECT.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,6 +122,8 @@ pub(crate) struct ConnectionSnapshot {
     pub(crate) account: String,
     /// When and why it closed, for closed connections.
     pub(crate) closed: Option<(SystemTime, CloseReason)>,
+    /// The TLS session, on TLS connections.
+    pub(crate) tls: Option<TlsSession>,
 }
 
 /// One subscription as monitoring reports it.
@@ -170,6 +173,7 @@ impl ClientHandle {
             closed: self
                 .close_reason()
                 .map(|reason| (SystemTime::now(), reason)),
+            tls: self.tls_session().cloned(),
         }
     }
 }

@@ -66,6 +66,7 @@ const STALL_SOFT_LIMIT: u64 = 2 * 1024 * 1024;
 /// Room to make for a protocol line whose length is not known up front.
 const PROTOCOL_LINE_ESTIMATE: usize = 64;
 use crate::subscription::{BySid, SubscriptionRef};
+use crate::tls::TlsSession;
 
 /// The shared half of a client connection.
 pub(crate) struct ClientHandle {
@@ -99,6 +100,8 @@ pub(crate) struct ClientHandle {
     pub(crate) delivery_rules: DeliveryRules,
     /// The nonce of the first INFO, which NKey users sign.
     pub(crate) nonce: Option<String>,
+    /// The TLS session, on TLS connections; set once its handshake is done.
+    tls_session: OnceLock<Box<TlsSession>>,
 }
 
 /// What happened to a message offered to a client.
@@ -136,7 +139,18 @@ impl ClientHandle {
             activity: Activity::new(),
             delivery_rules: DeliveryRules::default(),
             nonce: None,
+            tls_session: OnceLock::new(),
         }
+    }
+
+    /// Records the connection's TLS session (once, after the handshake).
+    pub(crate) fn set_tls_session(&self, session: Box<TlsSession>) {
+        let _ = self.tls_session.set(session);
+    }
+
+    /// The connection's TLS session, on TLS connections.
+    pub(crate) fn tls_session(&self) -> Option<&TlsSession> {
+        self.tls_session.get().map(|session| &**session)
     }
 
     /// The same handle with the nonce its first INFO carries.

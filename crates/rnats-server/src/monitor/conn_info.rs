@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::format;
 use crate::account::GLOBAL_ACCOUNT;
 use crate::client::info::{ConnectionSnapshot, SubscriptionSnapshot};
+use crate::tls::PeerCertificate;
 
 /// A subscription in `/connz?subs=detail` and `/subsz?subs=1`.
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +30,10 @@ pub(crate) struct SubDetail {
 
 fn is_zero(value: &u64) -> bool {
     *value == 0
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl SubDetail {
@@ -99,6 +104,14 @@ pub(crate) struct ConnInfo {
     #[serde(skip_serializing_if = "String::is_empty")]
     version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    tls_version: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_cipher_suite: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tls_peer_certs: Vec<PeerCertificate>,
+    #[serde(skip_serializing_if = "is_false")]
+    tls_first: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     authorized_user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     account: Option<String>,
@@ -149,6 +162,7 @@ impl ConnInfo {
             ),
         };
         let identity = &snapshot.identity;
+        let tls = snapshot.tls.as_ref();
         ConnInfo {
             cid: snapshot.cid,
             kind: "Client",
@@ -171,6 +185,14 @@ impl ConnInfo {
             name: identity.name.clone(),
             lang: identity.lang.clone(),
             version: identity.version.clone(),
+            tls_version: tls.map(|t| t.version),
+            tls_cipher_suite: tls.map(|t| t.cipher_suite.clone()),
+            // Who the client proved to be is for authorized eyes only, as its user name is.
+            tls_peer_certs: tls
+                .filter(|_| auth)
+                .map(|t| t.peer_certificates.clone())
+                .unwrap_or_default(),
+            tls_first: tls.is_some_and(|t| t.handshake_first),
             authorized_user: auth
                 .then(|| identity.user.clone())
                 .flatten()

@@ -43,6 +43,8 @@ pub(crate) enum Accepted {
         send_info: bool,
         /// The identities of the client's certificate, when it presented one.
         peer: Option<Box<CertIdentity>>,
+        /// What monitoring reports of the session.
+        session: Box<super::TlsSession>,
     },
 }
 
@@ -139,10 +141,12 @@ async fn finish(
         .and_then(|chain| chain.first())
         .and_then(|cert| CertIdentity::from_der(cert))
         .map(Box::new);
+    let session = Box::new(super::session::describe(connection, send_info));
     Some(Accepted::Tls {
         stream: Box::new(stream),
         send_info,
         peer,
+        session,
     })
 }
 

@@ -4,11 +4,13 @@
 //! reload, so new connections get new certificates); `accept.rs` runs the part of a client
 //! connection before the protocol starts (plaintext INFO, sniffing, the handshake, its
 //! timeout); `transport.rs` is the TLS side of the connection's reader and writer;
-//! `identity.rs` reads the client certificate's identities for `verify_and_map`.
+//! `identity.rs` reads the client certificate's identities for `verify_and_map`;
+//! `session.rs` keeps what monitoring reports of a TLS connection.
 
 mod accept;
 mod config;
 mod identity;
+mod session;
 mod streams;
 
 use std::sync::Arc;
@@ -23,6 +25,7 @@ pub use config::{
     TlsVersion,
 };
 pub(crate) use identity::CertIdentity;
+pub(crate) use session::{PeerCertificate, TlsSession};
 pub(crate) use streams::split;
 
 /// The TLS a server runs with: built from the options at start and at every reload.
