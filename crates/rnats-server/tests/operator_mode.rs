@@ -347,3 +347,56 @@ async fn refusals_match_the_reference() {
         assert_eq!(got, expected, "{addr}");
     }
 }
+
+/// Limits at their edges, on both servers: missing limits are unlimited, `data` is not
+/// enforced, a payload limit of 0 refuses any payload, and a subscription limit of 0 gets
+/// the client closed right after CONNECT. The reference reports the closing `-ERR` from
+/// another goroutine, so lines are compared in sorted order.
+#[tokio::test]
+async fn edge_limits_match_the_reference() {
+    let operator = Operator::plain();
+    let cases = [
+        (json!({}), json!({})),
+        (json!({"limits": {}}), json!({})),
+        (json!({}), json!({"subs": 0})),
+        (json!({"limits": {"subs": 0}}), json!({})),
+        (json!({}), json!({"payload": 0})),
+        (json!({"limits": {"payload": 0}}), json!({})),
+        (json!({"limits": {"conn": 0}}), json!({})),
+        (json!({"limits": {"data": 1}}), json!({"data": 1})),
+    ];
+    for (account_claims, user_claims) in cases {
+        let label = format!("account {account_claims} user {user_claims}");
+        let account = Account::new(&operator.key, account_claims);
+        let preload = vec![(account.public_key(), account.jwt.clone())];
+        let server = Server::start(Options {
+            operator: Some(OperatorOptions {
+                operators: vec![operator.jwt.clone()],
+                resolver: Resolver::Memory,
+                preload: preload.clone(),
+                ..OperatorOptions::default()
+            }),
+            ..Options::local()
+        })
+        .await
+        .expect("server starts");
+        let reference = ReferenceServer::builder()
+            .config(format!(
+                "operator: {}\nresolver: MEMORY\nresolver_preload: {{\n  {}: {}\n}}\n",
+                operator.jwt, preload[0].0, preload[0].1
+            ))
+            .start_async()
+            .await;
+        let user = User::new(&account.key, user_claims, json!({}));
+        let mut seen = Vec::new();
+        for addr in [server.client_addr(), reference.addr()] {
+            let then = "SUB s 1\r\nSUB t 2\r\nPUB s 5\r\nhello\r\nPUB s 5\r\nhello\r\n";
+            let (text, closed) = attempt(addr, &user.jwt, Some(&user), then).await;
+            let mut lines: Vec<String> = text.split_inclusive("\r\n").map(str::to_owned).collect();
+            lines.sort();
+            seen.push((lines, closed));
+        }
+        assert_eq!(seen[0], seen[1], "{label}");
+        server.shutdown().await;
+    }
+}

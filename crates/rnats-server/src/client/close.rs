@@ -45,6 +45,8 @@ pub(crate) enum CloseReason {
     AuthenticationRevoked,
     /// The account has all the connections its JWT allows.
     MaxAccountConnectionsExceeded,
+    /// The JWT allows no subscriptions at all.
+    MaxSubscriptionsExceeded,
 }
 
 impl CloseReason {
@@ -86,6 +88,7 @@ impl fmt::Display for CloseReason {
             CloseReason::AuthenticationExpired => "Authentication Expired",
             CloseReason::AuthenticationRevoked => "Authentication Revoked",
             CloseReason::MaxAccountConnectionsExceeded => "Maximum Account Connections Exceeded",
+            CloseReason::MaxSubscriptionsExceeded => "Maximum Subscriptions Exceeded",
         })
     }
 }

@@ -13,6 +13,9 @@ use super::{ClientHandle, CloseReason};
 use crate::auth::AuthFailure;
 use crate::operator::{JwtUser, OperatorMode, unix_now};
 
+/// How long a client whose JWT allows no subscriptions is served before it is closed.
+const CLOSE_AT_LIMIT_DELAY: Duration = Duration::from_millis(20);
+
 /// What the JWT limits on a connection.
 #[derive(Debug, Default)]
 pub(crate) struct JwtLimits {
@@ -94,6 +97,29 @@ impl ClientConnection {
         if let Some(expires) = user.expires {
             self.expire_at(expires);
         }
+        if user.max_subscriptions == Some(0) {
+            // At its limit from the start: the reference reports it and closes the client
+            // shortly after, so what the client sent meanwhile is still answered.
+            client_log!(error, self.handle, "maximum subscriptions exceeded");
+            self.send_err(&ServerError::MaxSubscriptionsExceeded);
+            self.close_after(CLOSE_AT_LIMIT_DELAY, CloseReason::MaxSubscriptionsExceeded);
+        }
+    }
+
+    /// Closes the client for `reason` after `delay`, unless it closed meanwhile.
+    fn close_after(&self, delay: Duration, reason: CloseReason) {
+        let handle: Weak<ClientHandle> = Arc::downgrade(&self.handle);
+        let shutdown = self.server.shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep(delay) => {
+                    if let Some(handle) = handle.upgrade() {
+                        handle.close(reason);
+                    }
+                }
+            }
+        });
     }
 
     /// Closes the client with `User Authentication Expired` at `expires` (Unix seconds).
