@@ -244,10 +244,11 @@ async fn account_signing_keys_plain_and_scoped() {
     );
     let (reply, closed) = attempt(addr, &plain.jwt, Some(&plain), "PUB any 0\r\n\r\n").await;
     assert_eq!((reply.as_str(), closed), ("PONG\r\n", false));
-    // The scoped key's template wins over the user's own (empty) permissions.
+    // The scoped key's template gives the permissions; its users carry none of their own
+    // and limits of 0, as the NATS tools write them.
     let scoped = User::new(
         &world.a_scoped,
-        json!({"issuer_account": account}),
+        json!({"issuer_account": account, "subs": 0, "data": 0, "payload": 0}),
         json!({}),
     );
     let (reply, closed) = attempt(
@@ -264,6 +265,18 @@ async fn account_signing_keys_plain_and_scoped() {
             false
         )
     );
+    // A scoped user with limits (missing ones are unlimited) or permissions of its own.
+    for claims in [
+        json!({"issuer_account": account}),
+        json!({"issuer_account": account, "subs": 0, "data": 0, "payload": 0,
+               "pub": {"allow": ["scoped.x"]}}),
+    ] {
+        let user = User::new(&world.a_scoped, claims, json!({}));
+        assert_eq!(
+            attempt(addr, &user.jwt, Some(&user), "").await,
+            (VIOLATION.into(), true)
+        );
+    }
     // A signing key without `issuer_account` names no account the resolver has.
     let orphan = User::new(&world.a_signing, json!({}), json!({}));
     let (reply, closed) = attempt(addr, &orphan.jwt, Some(&orphan), "").await;
@@ -328,12 +341,19 @@ async fn refusals_match_the_reference() {
     let good = world.user(json!({"pub": {"deny": ["no"]}}));
     let other = world.user(json!({}));
     let limited = User::new(&world.b.key, json!({}), json!({}));
+    let scoped_with_limits = User::new(
+        &world.a_scoped,
+        json!({"issuer_account": world.a.public_key()}),
+        json!({}),
+    );
     for addr in [server.client_addr(), reference.addr()] {
         let mut transcripts = Vec::new();
         transcripts.push(attempt(addr, &good.jwt, Some(&good), "PUB no 0\r\n\r\n").await);
         transcripts.push(attempt(addr, &good.jwt, Some(&other), "").await);
         transcripts.push(attempt(addr, "a.b.c", None, "").await);
         transcripts.push(attempt(addr, &limited.jwt, Some(&limited), "").await);
+        let scoped = &scoped_with_limits;
+        transcripts.push(attempt(addr, &scoped.jwt, Some(scoped), "").await);
         let expected = [
             (
                 "-ERR 'Permissions Violation for Publish to \"no\"'\r\nPONG\r\n",
@@ -342,6 +362,7 @@ async fn refusals_match_the_reference() {
             (VIOLATION, true),
             (VIOLATION, true),
             ("PONG\r\n", false),
+            (VIOLATION, true),
         ];
         let got: Vec<_> = transcripts.iter().map(|(t, c)| (t.as_str(), *c)).collect();
         assert_eq!(got, expected, "{addr}");

@@ -171,7 +171,7 @@ impl ClientConnection {
     }
 
     /// Removes the subscriptions the current permissions do not allow, telling the client.
-    fn drop_forbidden_subscriptions(&mut self) {
+    pub(super) fn drop_forbidden_subscriptions(&mut self) {
         let Some(permissions) = self.permissions.clone() else {
             return;
         };

@@ -169,7 +169,7 @@ pub(crate) struct ClientConnection {
     /// The identities of the client's TLS certificate, when it presented one.
     peer: Option<Box<CertIdentity>>,
     /// What a user JWT limits (operator mode); `None` for other clients.
-    pub(super) jwt: Option<Box<super::operator::JwtLimits>>,
+    pub(super) jwt: Option<Box<super::operator::JwtSession>>,
 }
 
 /// What woke the reader.
@@ -177,7 +177,8 @@ enum Event {
     Readable(std::io::Result<()>),
     PingTimer,
     AuthTimer,
-    ClosedElsewhere,
+    /// Another task closed the client, or has news for it.
+    Woken,
     Shutdown,
 }
 
@@ -228,6 +229,7 @@ impl ClientConnection {
         self.parser
             .set_max_control_line(settings.max_control_line as usize);
         self.parser.set_max_payload(settings.max_payload as usize);
+        self.apply_jwt_payload_limit();
         if !self.connected {
             self.auth = self.server.authenticator();
             self.parser
@@ -255,7 +257,7 @@ impl ClientConnection {
             let awaiting_auth = !self.connected && self.auth.is_required();
             let event = tokio::select! {
                 biased;
-                () = handle.closed_elsewhere() => Event::ClosedElsewhere,
+                () = handle.woken() => Event::Woken,
                 () = server.shutdown.cancelled() => Event::Shutdown,
                 () = &mut auth_timer, if awaiting_auth => Event::AuthTimer,
                 () = &mut ping_timer => Event::PingTimer,
@@ -275,9 +277,10 @@ impl ClientConnection {
                     client_log!(error, self.handle, "Authentication Timeout");
                     Err(CloseReason::AuthenticationTimeout)
                 }
-                Event::ClosedElsewhere => match self.handle.close_reason() {
+                Event::Woken => match self.handle.close_reason() {
                     Some(reason) => Err(reason),
-                    None => Ok(()),
+                    // The options were checked above; the account's claims may have changed.
+                    None => self.refresh_jwt_grant(),
                 },
                 Event::Shutdown => Err(CloseReason::ServerShutdown),
             };

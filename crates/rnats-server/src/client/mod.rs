@@ -48,7 +48,7 @@ use crate::auth::DeliveryRules;
 pub(crate) use close::CloseReason;
 use info::{Activity, ClientIdentity};
 pub(crate) use internal::publish_internal;
-pub(crate) use operator::revoke as revoke_jwt_user;
+pub(crate) use operator::{refuse_over_account_limit, revoke as revoke_jwt_user};
 use outbound::Outbound;
 pub(crate) use read_buffer::ReadBuffer;
 pub(crate) use writer::consume as consume_blocks;
@@ -267,13 +267,15 @@ impl ClientHandle {
         self.outbound.lock().closed
     }
 
-    /// Wakes the reader without closing the client: the options changed.
+    /// Wakes the reader without closing the client: the options or its account's claims
+    /// changed.
     pub(crate) fn wake_reader(&self) {
         self.reader_wake.notify_one();
     }
 
-    /// Completes when another task closes the client (the reader waits on it).
-    pub(crate) async fn closed_elsewhere(&self) {
+    /// Completes when another task closes the client or wakes its reader (the reader waits
+    /// on it).
+    pub(crate) async fn woken(&self) {
         self.reader_wake.notified().await;
     }
 

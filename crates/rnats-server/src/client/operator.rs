@@ -1,5 +1,9 @@
 //! Operator mode on one connection: authentication by user JWT, the account's connection
 //! limit, the JWT's subscription and payload limits, and the close when the JWT expires.
+//!
+//! When the account's claims change, the resolver nudges the account's readers; each grants
+//! its user JWT again under the new claims (`refresh_jwt_grant`): new permissions and
+//! limits, or a close when the key that signed the user is gone.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -11,16 +15,22 @@ use super::connection::ClientConnection;
 use super::info::ClientIdentity;
 use super::{ClientHandle, CloseReason};
 use crate::auth::AuthFailure;
-use crate::operator::{JwtUser, OperatorMode, unix_now};
+use crate::jwt::{Claims, UserClaims};
+use crate::operator::{Grant, JwtUser, OperatorMode, ResolvedAccount, grant, unix_now};
 
 /// How long a client whose JWT allows no subscriptions is served before it is closed.
 const CLOSE_AT_LIMIT_DELAY: Duration = Duration::from_millis(20);
 
-/// What the JWT limits on a connection.
-#[derive(Debug, Default)]
-pub(crate) struct JwtLimits {
+/// A JWT user's connection: what it needs to grant its JWT again, and the limits granted.
+pub(crate) struct JwtSession {
+    /// The user JWT's claims.
+    user: Arc<Claims<UserClaims>>,
+    /// The account claims the current grant comes from.
+    account: Arc<ResolvedAccount>,
     /// The most subscriptions.
     max_subscriptions: Option<usize>,
+    /// The largest payload, when the JWT limits it below the server's.
+    max_payload: Option<u32>,
 }
 
 impl ClientConnection {
@@ -42,8 +52,8 @@ impl ClientConnection {
                 });
             }
         };
-        let account = user.account.account.clone();
-        if let Some(max) = u64::try_from(user.account.claims.nats.limits.conn)
+        let account = user.grant.account.account.clone();
+        if let Some(max) = u64::try_from(user.grant.account.claims.nats.limits.conn)
             .ok()
             .map(|max| usize::try_from(max).unwrap_or(usize::MAX))
         {
@@ -57,14 +67,14 @@ impl ClientConnection {
         if !self.handle.bind_account(account) {
             return Err(AuthFailure::default());
         }
-        self.start_session(&user);
+        self.start_session(user);
         Ok(())
     }
 
     /// Records who the JWT user is and applies what its claims say.
-    fn start_session(&mut self, user: &JwtUser) {
+    fn start_session(&mut self, user: JwtUser) {
         let text = |field: &Option<String>| field.clone().unwrap_or_default();
-        let name = &user.account.claims.name;
+        let name = &user.grant.account.claims.name;
         let auth = if name.is_empty() {
             format!("jwt:{}", user.key)
         } else {
@@ -79,30 +89,96 @@ impl ClientConnection {
             protocol: self.options.protocol,
             jwt_issued_at: user.issued_at,
         });
-        self.install_permissions(user.permissions.clone());
-        if let Some(payload) = user.max_payload {
-            let max = payload.min(self.settings.max_payload);
-            self.parser.set_max_payload(max as usize);
-        }
-        self.jwt = Some(Box::new(JwtLimits {
-            max_subscriptions: user.max_subscriptions,
-        }));
         client_log!(
             debug,
             self.handle,
             "Authenticated JWT: Client \"{}\" by Account \"{}\"",
             user.key,
-            user.account.claims.sub
+            user.grant.account.claims.sub
         );
         if let Some(expires) = user.expires {
             self.expire_at(expires);
         }
-        if user.max_subscriptions == Some(0) {
-            // At its limit from the start: the reference reports it and closes the client
-            // shortly after, so what the client sent meanwhile is still answered.
+        self.jwt = Some(Box::new(JwtSession {
+            user: user.claims,
+            account: user.grant.account.clone(),
+            max_subscriptions: None,
+            max_payload: None,
+        }));
+        self.apply_grant(user.grant);
+    }
+
+    /// Installs what the account's claims grant the user; a client at its subscription
+    /// limit already is told, and closed shortly after (what it sent meanwhile is still
+    /// answered, as by the reference).
+    fn apply_grant(&mut self, grant: Grant) {
+        let Some(session) = self.jwt.as_mut() else {
+            return;
+        };
+        session.account = grant.account;
+        session.max_subscriptions = grant.max_subscriptions;
+        session.max_payload = grant.max_payload;
+        self.install_permissions(grant.permissions);
+        self.drop_forbidden_subscriptions();
+        self.apply_jwt_payload_limit();
+        let at_limit = grant
+            .max_subscriptions
+            .is_some_and(|max| self.handle.subscriptions.lock().len() >= max);
+        if at_limit {
             client_log!(error, self.handle, "maximum subscriptions exceeded");
             self.send_err(&ServerError::MaxSubscriptionsExceeded);
             self.close_after(CLOSE_AT_LIMIT_DELAY, CloseReason::MaxSubscriptionsExceeded);
+        }
+    }
+
+    /// Makes the parser take the JWT's payload limit, when it is below the server's.
+    pub(super) fn apply_jwt_payload_limit(&mut self) {
+        let server_max = self.settings.max_payload;
+        let max = self
+            .jwt
+            .as_ref()
+            .and_then(|session| session.max_payload)
+            .map_or(server_max, |payload| payload.min(server_max));
+        self.parser.set_max_payload(max as usize);
+    }
+
+    /// Grants the user JWT again if its account's claims changed since; closes the client
+    /// when they no longer admit it.
+    pub(super) fn refresh_jwt_grant(&mut self) -> Result<(), CloseReason> {
+        let Some(session) = self.jwt.as_ref() else {
+            return Ok(());
+        };
+        let Some(current) = self
+            .server
+            .operator()
+            .and_then(|operator| operator.resolved(&session.account.claims.sub))
+        else {
+            return Ok(());
+        };
+        if Arc::ptr_eq(&current, &session.account) {
+            return Ok(());
+        }
+        // A user signed by a signing key that changed (a new scope, say) is let go, as by
+        // the reference, rather than granted under the new definition.
+        let signer = |account: &ResolvedAccount| {
+            (account.claims.nats.signing_keys.iter())
+                .find(|key| key.key() == session.user.iss)
+                .cloned()
+        };
+        if session.user.iss != current.claims.sub && signer(&current) != signer(&session.account) {
+            client_log!(debug, self.handle, "User JWT signing key changed");
+            return Err(CloseReason::AuthenticationViolation);
+        }
+        match grant(&session.user, current) {
+            Ok(grant) => {
+                self.apply_grant(grant);
+                Ok(())
+            }
+            Err(why) => {
+                // The reference closes such a client without a word to it.
+                client_log!(debug, self.handle, "{why}");
+                Err(CloseReason::AuthenticationViolation)
+            }
         }
     }
 
@@ -144,7 +220,7 @@ impl ClientConnection {
         let Some(max) = self
             .jwt
             .as_ref()
-            .and_then(|limits| limits.max_subscriptions)
+            .and_then(|session| session.max_subscriptions)
         else {
             return true;
         };
@@ -169,6 +245,17 @@ pub(crate) fn revoke(handle: &ClientHandle) -> bool {
     let error = ServerError::AuthenticationRevoked;
     handle.enqueue_protocol(|buf| encode_err(&error, buf));
     handle.close(CloseReason::AuthenticationRevoked)
+}
+
+/// Ends a client over its account's lowered connection limit, telling it why.
+pub(crate) fn refuse_over_account_limit(handle: &ClientHandle) {
+    if handle.close_reason().is_some() {
+        return;
+    }
+    let error = ServerError::MaxAccountConnectionsExceeded;
+    client_log!(error, handle, "{error}");
+    handle.enqueue_protocol(|buf| encode_err(&error, buf));
+    handle.close(CloseReason::MaxAccountConnectionsExceeded);
 }
 
 /// Ends a client whose JWT expired, telling it why.

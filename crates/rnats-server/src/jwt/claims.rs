@@ -172,6 +172,10 @@ pub struct UserClaims {
     pub resp: Option<ResponseRule>,
     /// Networks (CIDR) the user may connect from.
     pub src: SourceNetworks,
+    /// Times of day the user may connect (`{"start": "hh:mm:ss", "end": ...}` entries).
+    pub times: Vec<serde_json::Value>,
+    /// The time zone `times` are in.
+    pub locale: String,
     /// Limits of the user's connections.
     #[serde(flatten)]
     pub limits: UserLimits,
@@ -181,6 +185,25 @@ pub struct UserClaims {
     pub allowed_connection_types: Vec<String>,
     /// The account, when a signing key of it issued the token.
     pub issuer_account: String,
+}
+
+impl UserClaims {
+    /// Whether the claims set no permission and no limit at all (limits of 0, as the NATS
+    /// tools write them for users of scoped signing keys; a missing limit is unlimited).
+    pub fn grants_nothing(&self) -> bool {
+        let rules_empty = |rules: &SubjectRules| rules.allow.is_empty() && rules.deny.is_empty();
+        rules_empty(&self.publish)
+            && rules_empty(&self.subscribe)
+            && self.resp.is_none()
+            && self.src.networks().is_empty()
+            && self.times.is_empty()
+            && self.locale.is_empty()
+            && self.limits.subs == 0
+            && self.limits.data == 0
+            && self.limits.payload == 0
+            && !self.bearer_token
+            && self.allowed_connection_types.is_empty()
+    }
 }
 
 /// Allow and deny lists of subjects.

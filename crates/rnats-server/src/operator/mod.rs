@@ -16,6 +16,7 @@
 //! resolver lacks from other servers.
 
 mod config;
+mod live;
 mod resolver;
 mod user;
 
@@ -30,7 +31,7 @@ use crate::options::Options;
 use crate::server::ServerState;
 pub use config::{OperatorOptions, Resolver};
 pub(crate) use resolver::{ResolverKind, UpdateReply};
-pub(crate) use user::JwtUser;
+pub(crate) use user::{Grant, JwtUser, grant};
 
 /// The trusted operators and the accounts known through them; one per server.
 pub(crate) struct OperatorMode {

@@ -183,8 +183,8 @@ impl OperatorMode {
         true
     }
 
-    /// Gives an account in use its new claims: new connections see the new limits and
-    /// permissions at once; connections of users it revokes are closed.
+    /// Gives an account in use its new claims: new connections see them at once, open ones
+    /// as `live.rs` says.
     fn apply(&self, claims: Claims<AccountClaims>, clients: &[Arc<ClientHandle>]) {
         let key = claims.sub.clone();
         let mut accounts = self.accounts.lock();
@@ -195,23 +195,6 @@ impl OperatorMode {
         let resolved = Arc::new(ResolvedAccount { account, claims });
         accounts.insert(key, resolved.clone());
         drop(accounts);
-        let revocations = &resolved.claims.nats.revocations;
-        if revocations.is_empty() {
-            return;
-        }
-        for client in clients {
-            if !Arc::ptr_eq(client.account(), &resolved.account) {
-                continue;
-            }
-            let identity = client.identity();
-            let Some(user) = identity.user.as_deref() else {
-                continue;
-            };
-            if identity.jwt_issued_at > 0
-                && super::user::is_revoked(revocations, user, identity.jwt_issued_at)
-            {
-                crate::client::revoke_jwt_user(client);
-            }
-        }
+        self.enforce(&resolved, clients);
     }
 }

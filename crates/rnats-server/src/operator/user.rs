@@ -17,12 +17,20 @@ pub(crate) struct JwtUser {
     pub(crate) key: String,
     /// When the user JWT was issued (Unix seconds).
     pub(crate) issued_at: i64,
-    /// The account (its public key names it).
+    /// The user JWT's claims, to grant them again when the account's claims change.
+    pub(crate) claims: Arc<Claims<UserClaims>>,
+    /// When the connection must end (the user's or the account's `exp`), Unix seconds.
+    pub(crate) expires: Option<i64>,
+    /// What the account's claims grant the user.
+    pub(crate) grant: Grant,
+}
+
+/// What a user JWT is granted under one version of its account's claims.
+pub(crate) struct Grant {
+    /// The account (its public key names it), as the claims granting this describe it.
     pub(crate) account: Arc<ResolvedAccount>,
     /// The permissions of the JWT (or of the scoped signing key's template).
     pub(crate) permissions: Option<Arc<CompiledPermissions>>,
-    /// When the connection must end (the user's or the account's `exp`), Unix seconds.
-    pub(crate) expires: Option<i64>,
     /// The most subscriptions of the connection (user and account limits).
     pub(crate) max_subscriptions: Option<usize>,
     /// The largest payload (user and account limits).
@@ -68,23 +76,9 @@ impl OperatorMode {
         let account = self
             .account(account_key, now)
             .map_err(|error| format!("Account JWT lookup error: {error}"))?;
-        let scope = if claims.iss == account.claims.sub {
-            None
-        } else {
-            let key = (account.claims.nats.signing_keys.iter())
-                .find(|key| key.key() == claims.iss)
-                .ok_or_else(|| "User JWT issuer is not known".to_owned())?;
-            match key {
-                SigningKey::Scoped { template, .. } => Some(template.as_ref()),
-                SigningKey::Key(_) => None,
-            }
-        };
-        if is_revoked(&account.claims.nats.revocations, &claims.sub, claims.iat) {
-            return Err("User authentication revoked".to_owned());
-        }
-        let effective = scope.unwrap_or(&claims.nats);
+        let grant = grant(&claims, account)?;
         if claims.nats.bearer_token {
-            if account.claims.nats.limits.disallow_bearer {
+            if grant.account.claims.nats.limits.disallow_bearer {
                 return Err("User JWT is a bearer token, which the account disallows".to_owned());
             }
         } else {
@@ -96,25 +90,65 @@ impl OperatorMode {
                 return Err("Signature not verified".to_owned());
             }
         }
-        let limits = &account.claims.nats.limits;
-        let max_subscriptions = smaller(limit(effective.limits.subs), limit(limits.subs))
-            .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
-        let max_payload = smaller(limit(effective.limits.payload), limit(limits.payload))
-            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-        let expires = [claims.exp, account.claims.exp]
+        let expires = [claims.exp, grant.account.claims.exp]
             .into_iter()
             .filter(|exp| *exp > 0)
             .min();
         Ok(JwtUser {
             key: claims.sub.clone(),
             issued_at: claims.iat,
-            permissions: CompiledPermissions::compile(&permissions(effective)),
-            account,
+            claims: Arc::new(claims),
             expires,
-            max_subscriptions,
-            max_payload,
+            grant,
         })
     }
+}
+
+impl OperatorMode {
+    /// The account with public key `key` as its latest claims describe it, if it is in use.
+    pub(crate) fn resolved(&self, key: &str) -> Option<Arc<ResolvedAccount>> {
+        self.accounts.lock().get(key).cloned()
+    }
+}
+
+/// What `account`'s claims grant the user of `claims`: its issuer must be the account or
+/// one of its signing keys, it must not be revoked, and a scoped key's template replaces
+/// the user's own permissions and limits. The error is the reference's debug line.
+pub(crate) fn grant(
+    claims: &Claims<UserClaims>,
+    account: Arc<ResolvedAccount>,
+) -> Result<Grant, String> {
+    let scope = if claims.iss == account.claims.sub {
+        None
+    } else {
+        let key = (account.claims.nats.signing_keys.iter())
+            .find(|key| key.key() == claims.iss)
+            .ok_or_else(|| "User JWT issuer is not known".to_owned())?;
+        match key {
+            SigningKey::Scoped { template, .. } => Some(template.as_ref()),
+            SigningKey::Key(_) => None,
+        }
+    };
+    if scope.is_some() && !claims.nats.grants_nothing() {
+        return Err(
+            "User JWT is not valid: scoped users require no permissions or limits set".to_owned(),
+        );
+    }
+    if is_revoked(&account.claims.nats.revocations, &claims.sub, claims.iat) {
+        return Err("User authentication revoked".to_owned());
+    }
+    let effective = scope.unwrap_or(&claims.nats);
+    let limits = &account.claims.nats.limits;
+    let max_subscriptions = smaller(limit(effective.limits.subs), limit(limits.subs))
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    let max_payload = smaller(limit(effective.limits.payload), limit(limits.payload))
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+    Ok(Grant {
+        permissions: CompiledPermissions::compile(&permissions(effective)),
+        account,
+        max_subscriptions,
+        max_payload,
+    })
 }
 
 /// Whether the account revoked `user`'s JWTs issued at `issued_at` (or its `*` entry did).
