@@ -110,13 +110,21 @@ struct Client(RawConn);
 
 impl Client {
     async fn connect(addr: SocketAddr, account: &KeyPair) -> Client {
+        let connected = Client::try_connect(addr, account).await;
+        connected.unwrap_or_else(|refused| panic!("{addr}: connect: {refused}"))
+    }
+
+    /// Connects a user of `account`; the error is what the server answered instead of PONG.
+    async fn try_connect(addr: SocketAddr, account: &KeyPair) -> Result<Client, String> {
         let user = User::new(account, json!({}), json!({}));
         let mut conn = RawConn::connect(addr).await;
         let info = conn.read_info().await;
         conn.send(user.connect_line(&info).as_bytes()).await;
         let got = conn.read_pong_within(WAIT).await;
-        assert_eq!(String::from_utf8_lossy(&got.bytes), "", "{addr}: connect");
-        Client(conn)
+        match String::from_utf8_lossy(&got.bytes).as_ref() {
+            "" => Ok(Client(conn)),
+            refused => Err(refused.to_owned()),
+        }
     }
 
     async fn send(&mut self, line: &str) {
@@ -234,5 +242,185 @@ async fn public_stream_imports_deliver_under_local_subjects_and_prefixes() {
             ],
             "{addr}"
         );
+    }
+}
+
+#[tokio::test]
+async fn public_service_imports_answer_requests_across_accounts() {
+    let mut world = World::new();
+    let exporter = world.key();
+    let e = exporter.public_key();
+    world.add(
+        exporter,
+        json!({"exports": [{"subject": "svc.>", "type": "service"}]}),
+    );
+    let imports = [
+        (
+            "svc.time",
+            json!({"subject": "svc.time", "account": e, "type": "service"}),
+        ),
+        (
+            "ask.time",
+            json!({"subject": "svc.time", "account": e, "type": "service",
+                   "local_subject": "ask.time"}),
+        ),
+        (
+            "ask.x.y",
+            json!({"subject": "svc.*.*", "account": e, "type": "service",
+                   "local_subject": "ask.$2.$1"}),
+        ),
+        (
+            "svc.time",
+            json!({"subject": "svc.time", "account": e, "type": "stream"}),
+        ),
+    ];
+    for (_, import) in &imports {
+        let key = world.key();
+        world.add(key, json!({ "imports": [import] }));
+    }
+    let (ours, reference) = world.servers().await;
+    for addr in [reference.addr(), ours.client_addr()] {
+        let mut responder = Client::connect(addr, &world.accounts[0].key).await;
+        responder.subscribe("svc.>", 1).await;
+        let mut transcripts = Vec::new();
+        for (account, (subject, _)) in world.accounts[1..].iter().zip(&imports) {
+            let mut requester = Client::connect(addr, &account.key).await;
+            requester.subscribe("inbox.>", 9).await;
+            requester.publish(subject, Some("inbox.1"), "q").await;
+            let request = responder.received().await;
+            if let Some(reply) = reply_of(&request) {
+                responder.publish(&reply, None, "a").await;
+            }
+            let response = requester.received().await;
+            transcripts.push((without_reply_tokens(&request), response));
+        }
+        let answered = |request: &str| {
+            (
+                format!("MSG {request} 1 _R_ 1\r\nq\r\n"),
+                "MSG inbox.1 9 1\r\na\r\n".to_owned(),
+            )
+        };
+        assert_eq!(
+            transcripts,
+            [
+                answered("svc.time"),
+                answered("svc.time"),
+                answered("svc.y.x"),
+                (String::new(), String::new()),
+            ],
+            "{addr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn token_required_exports_need_a_valid_activation() {
+    let mut world = World::new();
+    let (exporter, exporter_signing) = (world.key(), KeyPair::new_account());
+    let e = exporter.public_key();
+    let importers: Vec<KeyPair> = (0..11).map(|_| world.key()).collect();
+    let key = |i: usize| importers[i].public_key();
+    world.add(
+        KeyPair::from_seed(&exporter.seed().expect("seed")).expect("key"),
+        json!({
+            "signing_keys": [exporter_signing.public_key()],
+            "exports": [
+                {"subject": "secret.>", "type": "stream", "token_req": true,
+                 "revocations": {key(4): now() + 100}},
+                {"subject": "per.*", "type": "stream", "account_token_position": 2},
+            ],
+        }),
+    );
+    let token = |issuer: &KeyPair, importer: &str, subject: &str, nats: Value, extra: Value| {
+        activation_jwt(issuer, importer, subject, "stream", nats, extra)
+    };
+    let tokens = [
+        String::new(),
+        token(&exporter, &key(1), "secret.>", json!({}), json!({})),
+        token(&exporter, &key(1), "secret.>", json!({}), json!({})),
+        token(
+            &exporter,
+            &key(3),
+            "secret.>",
+            json!({}),
+            json!({"exp": now() - 10}),
+        ),
+        token(&exporter, &key(4), "secret.>", json!({}), json!({})),
+        token(
+            &exporter_signing,
+            &key(5),
+            "secret.>",
+            json!({"issuer_account": e}),
+            json!({}),
+        ),
+        token(&exporter, &key(6), "secret.a", json!({}), json!({})),
+        "not.a.token".to_owned(),
+        token(
+            &KeyPair::new_account(),
+            &key(8),
+            "secret.>",
+            json!({}),
+            json!({}),
+        ),
+    ];
+    for (i, token) in tokens.iter().enumerate() {
+        let import = json!({"subject": "secret.>", "account": e, "type": "stream", "token": token});
+        world.add(
+            KeyPair::from_seed(&importers[i].seed().expect("seed")).expect("key"),
+            json!({ "imports": [import] }),
+        );
+    }
+    for (i, named) in [(9, 9), (10, 1)] {
+        let import =
+            json!({"subject": format!("per.{}", key(named)), "account": e, "type": "stream"});
+        world.add(
+            KeyPair::from_seed(&importers[i].seed().expect("seed")).expect("key"),
+            json!({ "imports": [import] }),
+        );
+    }
+    let (ours, reference) = world.servers().await;
+    for addr in [reference.addr(), ours.client_addr()] {
+        let mut subscribers = Vec::new();
+        for account in &world.accounts[1..] {
+            let client = Client::try_connect(addr, &account.key).await;
+            subscribers.push(match client {
+                Ok(mut client) => {
+                    client.subscribe(">", 1).await;
+                    Ok(client)
+                }
+                Err(refused) => Err(refused),
+            });
+        }
+        let mut publisher = Client::connect(addr, &exporter).await;
+        publisher.publish("secret.x", None, "s").await;
+        publisher
+            .publish(&format!("per.{}", key(9)), None, "p")
+            .await;
+        publisher
+            .publish(&format!("per.{}", key(1)), None, "p")
+            .await;
+        let mut got = Vec::new();
+        for subscriber in &mut subscribers {
+            got.push(match subscriber {
+                Ok(client) => client.received().await,
+                Err(refused) => refused.clone(),
+            });
+        }
+        let secret = "MSG secret.x 1 1\r\ns\r\n".to_owned();
+        let per = format!("MSG per.{} 1 1\r\np\r\n", key(9));
+        // Tokens that do not fit their import make the importer's JWT invalid.
+        let refused = "-ERR 'Authorization Violation'\r\n";
+        let expected = [
+            "", // no token
+            &secret, refused, // a token for another account
+            "",      // expired
+            "",      // revoked by the export
+            &secret, // issued by a signing key of the exporter
+            refused, // a token for a narrower subject
+            refused, // not a token
+            refused, // a token from a stranger
+            &per, "", // the token position names another account
+        ];
+        assert_eq!(got, expected, "{addr}");
     }
 }

@@ -127,6 +127,44 @@ impl OperatorMode {
     }
 }
 
+/// What is wrong with the activation tokens of an account's imports, in the reference's
+/// words; any of it makes the account JWT invalid (an expired token only fails its import).
+pub(super) fn import_issues(claims: &Claims<AccountClaims>) -> Vec<String> {
+    let mut issues = Vec::new();
+    for import in claims.nats.imports.iter().filter(|i| !i.token.is_empty()) {
+        let subject = &import.subject;
+        let Ok(activation) = jwt::decode::<ActivationClaims>(&import.token, Kind::Activation)
+        else {
+            issues.push(format!(
+                "import \"{subject}\" contains an invalid activation token"
+            ));
+            continue;
+        };
+        if activation.sub != claims.sub {
+            issues.push(format!(
+                "activation token doesn't match account it is being included in, \"{subject}\""
+            ));
+        }
+        let issuer = if activation.nats.issuer_account.is_empty() {
+            &activation.iss
+        } else {
+            &activation.nats.issuer_account
+        };
+        if *issuer != import.account {
+            issues.push(format!(
+                "activation token doesn't match account for import \"{subject}\""
+            ));
+        }
+        if !covers(&activation.nats.subject, subject) {
+            issues.push(format!(
+                "activation token import subject \"{}\" doesn't match import \"{subject}\"",
+                activation.nats.subject
+            ));
+        }
+    }
+    issues
+}
+
 impl ResolvedAccount {
     /// The account's public key.
     pub(crate) fn key(&self) -> &str {

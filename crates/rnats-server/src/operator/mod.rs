@@ -191,12 +191,21 @@ impl OperatorMode {
     }
 
     /// Whether claims may make (or update) an account: a trusted issuer, within the
-    /// validity window.
+    /// validity window, activation tokens that fit their imports.
     fn validate(&self, claims: &Claims<AccountClaims>, now: i64) -> Result<(), LookupError> {
         if !self.trusted.contains(&claims.iss) {
             return Err(LookupError::Invalid);
         }
-        claims.check_time(now).map_err(|_| LookupError::Invalid)
+        claims.check_time(now).map_err(|_| LookupError::Invalid)?;
+        let issues = imports::import_issues(claims);
+        if issues.is_empty() {
+            return Ok(());
+        }
+        tracing::warn!("Account [{}] has validation issues:", claims.sub);
+        for issue in issues {
+            tracing::warn!("  - {issue}");
+        }
+        Err(LookupError::Invalid)
     }
 
     /// The account with public key `key`: made on first use from the resolver's JWT, its
