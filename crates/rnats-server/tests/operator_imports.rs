@@ -98,7 +98,6 @@ impl World {
         let ours = Server::start(self.options()).await.expect("server starts");
         let reference = ReferenceServer::builder()
             .config(self.config())
-            .args(["-D"])
             .start_async()
             .await;
         (ours, reference)
@@ -422,5 +421,38 @@ async fn token_required_exports_need_a_valid_activation() {
             &per, "", // the token position names another account
         ];
         assert_eq!(got, expected, "{addr}");
+    }
+}
+
+#[tokio::test]
+async fn updates_of_exporter_and_importer_change_what_flows() {
+    let mut world = World::new();
+    let (exporter, importer) = (world.key(), world.key());
+    let e = exporter.public_key();
+    let export = json!({"exports": [{"subject": "feed.>", "type": "stream"}]});
+    let import = json!({"imports": [{"subject": "feed.>", "account": e, "type": "stream"}]});
+    let copy = |key: &KeyPair| KeyPair::from_seed(&key.seed().expect("seed")).expect("key");
+    world.add(copy(&exporter), export.clone());
+    world.add(copy(&importer), import);
+    let (ours, reference) = world.servers().await;
+    let updates = [
+        (&exporter, json!({}), ""),
+        (&exporter, export, "MSG feed.x 1 1\r\nx\r\n"),
+        (&importer, json!({}), ""),
+    ];
+    for addr in [reference.addr(), ours.client_addr()] {
+        let mut subscriber = Client::connect(addr, &importer).await;
+        subscriber.subscribe(">", 1).await;
+        let mut publisher = Client::connect(addr, &exporter).await;
+        publisher.publish("feed.x", None, "x").await;
+        assert_eq!(subscriber.received().await, "MSG feed.x 1 1\r\nx\r\n");
+        for (step, (account, nats, expected)) in updates.iter().enumerate() {
+            let issued = json!({"iat": now() + 1 + step as i64});
+            let jwt = world.sign(account, nats.clone(), issued);
+            let reply = update(addr, &world, account, &jwt).await;
+            assert!(reply.contains("jwt updated"), "{addr} step {step}: {reply}");
+            publisher.publish("feed.x", None, "x").await;
+            assert_eq!(subscriber.received().await, *expected, "{addr} step {step}");
+        }
     }
 }
