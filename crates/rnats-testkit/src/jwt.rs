@@ -146,6 +146,25 @@ pub fn user_jwt(issuer: &KeyPair, subject: &str, mut nats: Value, extra: Value) 
     encode(issuer, subject, nats, extra)
 }
 
+/// An activation token: `issuer` (the exporting account or one of its signing keys, then
+/// with `issuer_account` in `nats`) lets account `importer` import `subject` of kind `kind`
+/// (`stream` or `service`); `extra` adds top-level claims such as `exp`.
+pub fn activation_jwt(
+    issuer: &KeyPair,
+    importer: &str,
+    subject: &str,
+    kind: &str,
+    mut nats: Value,
+    extra: Value,
+) -> String {
+    if let Value::Object(map) = &mut nats {
+        map.insert("subject".to_owned(), json!(subject));
+        map.insert("kind".to_owned(), json!(kind));
+    }
+    add_type(&mut nats, "activation");
+    encode(issuer, importer, nats, extra)
+}
+
 /// A `.creds` file: the user JWT and the user's seed, in the standard armour.
 pub fn creds(jwt: &str, seed: &str) -> String {
     format!(

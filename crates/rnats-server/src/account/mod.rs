@@ -4,6 +4,7 @@ pub(crate) mod config;
 pub(crate) mod forward;
 pub(crate) mod registry;
 pub(crate) mod transform;
+pub(crate) mod wiring;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,17 +57,21 @@ impl Account {
         self.has_forwards.load(Ordering::Relaxed)
     }
 
-    /// Adds a forward under `filter`; false if the filter is not a valid subject.
-    pub(crate) fn add_forward(&self, forward: forward::Forward) -> bool {
-        let filter = forward.filter.clone();
-        let added = self
-            .forwards
-            .insert(&filter, None, ForwardRef(Arc::new(forward)))
-            .is_ok();
-        if added {
-            self.has_forwards.store(true, Ordering::Relaxed);
-        }
-        added
+    /// Adds a forward under its filter; `None` if the filter is not a valid subject.
+    pub(crate) fn add_forward(&self, forward: forward::Forward) -> Option<ForwardRef> {
+        let shared = ForwardRef(Arc::new(forward));
+        self.forwards
+            .insert(&shared.0.filter, None, shared.clone())
+            .ok()?;
+        self.has_forwards.store(true, Ordering::Relaxed);
+        Some(shared)
+    }
+
+    /// Removes a forward `add_forward` returned. `has_forwards` stays set: publishers then
+    /// look at an empty `forwards`, which is correct, and a race with a concurrent add could
+    /// not clear it wrongly.
+    pub(crate) fn remove_forward(&self, forward: &ForwardRef) {
+        self.forwards.remove(&forward.0.filter, None, forward);
     }
 
     /// Removes a subscription from the account's Sublist.

@@ -1,12 +1,11 @@
 //! The server's accounts by name, built from the options: `$G` and every configured
 //! account, with their imports wired as forwards.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::config::{AccountConfig, Export, Import, ShareKind};
-use super::forward::{Forward, ForwardKind};
-use super::transform::Transform;
+use super::config::{AccountConfig, Export, Import};
+use super::wiring::{covers, kind_name, mapping, wire};
 use super::{Account, GLOBAL_ACCOUNT};
 
 /// Every account of the server.
@@ -16,36 +15,6 @@ pub(crate) struct Accounts {
     by_name: HashMap<String, Arc<Account>>,
     /// Configured account names, in the configuration's order.
     names: Vec<String>,
-}
-
-fn kind_name(kind: ShareKind) -> &'static str {
-    match kind {
-        ShareKind::Stream => "stream",
-        ShareKind::Service => "service",
-    }
-}
-
-/// Whether every subject `import` matches is one `export` matches.
-fn covers(export: &str, import: &str) -> bool {
-    let mut exported = export.split('.');
-    let mut imported = import.split('.');
-    loop {
-        match (exported.next(), imported.next()) {
-            (Some(">"), Some(_)) => return true,
-            (Some("*"), Some(token)) => {
-                if token == ">" {
-                    return false;
-                }
-            }
-            (Some(e), Some(i)) => {
-                if e != i {
-                    return false;
-                }
-            }
-            (None, None) => return true,
-            _ => return false,
-        }
-    }
 }
 
 /// The export of `exporter` that lets `importer` import `import`, if any.
@@ -59,33 +28,6 @@ fn authorizing<'a>(
             && covers(&export.subject, &import.subject)
             && (export.accounts.is_empty() || export.accounts.iter().any(|a| a == importer))
     })
-}
-
-/// How one import maps subjects: the filter its forward sits under and the transform.
-fn mapping(import: &Import) -> Result<(String, Transform), String> {
-    let subject = &import.subject;
-    let kind = kind_name(import.kind);
-    let failed = |from: &str, to: &str, error: String| {
-        format!(
-            "Error adding {kind} import \"{subject}\": failed to create mapping transform for \
-             {kind} import subject from \"{from}\" to \"{to}\": {error}"
-        )
-    };
-    match (import.kind, &import.to, &import.prefix) {
-        (ShareKind::Stream, _, Some(prefix)) => {
-            let prefix = prefix.strip_suffix('.').unwrap_or(prefix);
-            Ok((subject.clone(), Transform::Prefix(prefix.as_bytes().into())))
-        }
-        (ShareKind::Stream, Some(to), None) if to != subject => {
-            let transform =
-                Transform::new(subject, to, false).map_err(|e| failed(subject, to, e))?;
-            Ok((subject.clone(), transform))
-        }
-        (ShareKind::Service, Some(to), _) if to != subject => {
-            Transform::inverse(subject, to).map_err(|e| failed(to, subject, e))
-        }
-        _ => Ok((subject.clone(), Transform::Identity)),
-    }
 }
 
 /// Checks what the accounts share, as the server does at start: every account named
@@ -133,7 +75,6 @@ impl Accounts {
             let account = Arc::new(Account::new(&config.name, sublist_cache));
             by_name.insert(config.name.clone(), account);
         }
-        let mut routed = HashSet::new();
         let get = |name: &str| {
             by_name
                 .get(name)
@@ -147,32 +88,8 @@ impl Accounts {
                 let export = exporter_config
                     .and_then(|c| authorizing(c, &config.name, import))
                     .ok_or_else(|| format!("import of {} not authorized", import.subject))?;
-                let (filter, transform) = mapping(import)?;
-                let added = match import.kind {
-                    ShareKind::Stream => exporter.add_forward(Forward {
-                        filter: filter.into_bytes().into(),
-                        target: Arc::downgrade(importer),
-                        transform,
-                        kind: ForwardKind::Stream,
-                    }),
-                    ShareKind::Service => {
-                        let pair = (import.account.clone(), config.name.clone());
-                        (!routed.insert(pair) || add_response_route(exporter, importer))
-                            && importer.add_forward(Forward {
-                                filter: filter.into_bytes().into(),
-                                target: Arc::downgrade(exporter),
-                                transform,
-                                kind: ForwardKind::Service {
-                                    response_type: export.response_type,
-                                    threshold: export.response_threshold,
-                                    importer: Arc::downgrade(importer),
-                                },
-                            })
-                    }
-                };
-                if !added {
-                    return Err(format!("invalid import subject {}", import.subject));
-                }
+                // Configured accounts live as long as the server: their imports stay.
+                wire(importer, exporter, import, export)?;
             }
         }
         Ok(Accounts {
@@ -201,28 +118,9 @@ impl Accounts {
     }
 }
 
-/// Makes `exporter` route responses under `importer`'s reply prefix back to it.
-fn add_response_route(exporter: &Arc<Account>, importer: &Arc<Account>) -> bool {
-    exporter.add_forward(Forward {
-        filter: format!("{}>", importer.reply_prefix).into_bytes().into(),
-        target: Arc::downgrade(importer),
-        transform: Transform::Identity,
-        kind: ForwardKind::Responses,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exports_cover_narrower_imports() {
-        assert!(covers("s.>", "s.x"));
-        assert!(covers("s.*", "s.*"));
-        assert!(!covers("s.x", "s.>"));
-        assert!(!covers("s.*", "s.>"));
-        assert!(!covers("s", "s.x"));
-    }
 
     #[test]
     fn imports_need_an_export() {

@@ -135,6 +135,24 @@ pub struct Export {
     pub response_type: String,
     /// For services: how long responses may come, in nanoseconds.
     pub response_threshold: i64,
+    /// Revoked activations: importing account (or `*` for all) to the time at or before
+    /// which activation tokens issued are revoked, in seconds since the Unix epoch.
+    pub revocations: HashMap<String, i64>,
+    /// When not 0, the subject's token at this 1-based position must be the importing
+    /// account's public key.
+    pub account_token_position: u32,
+}
+
+/// An activation's claims: the exporter lets the account in `sub` import `subject`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ActivationClaims {
+    /// The subject (wildcards allowed) the importer may import.
+    pub subject: String,
+    /// Stream or service.
+    pub kind: ExportKind,
+    /// The exporting account, when one of its signing keys issued the token.
+    pub issuer_account: String,
 }
 
 /// A subject an account takes from another.

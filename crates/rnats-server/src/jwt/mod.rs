@@ -16,8 +16,8 @@ use data_encoding::BASE64URL_NOPAD;
 use serde::Deserialize;
 
 pub use claims::{
-    AccountClaims, AccountLimits, Export, ExportKind, Import, OperatorClaims, ResponseRule,
-    SigningKey, SourceNetworks, SubjectRules, UserClaims, UserLimits,
+    AccountClaims, AccountLimits, ActivationClaims, Export, ExportKind, Import, OperatorClaims,
+    ResponseRule, SigningKey, SourceNetworks, SubjectRules, UserClaims, UserLimits,
 };
 
 /// Why a token was refused.
@@ -110,6 +110,8 @@ pub enum Kind {
     Account,
     /// A user, signed by an account (identity or signing) key.
     User,
+    /// An activation: an account (identity or signing) key lets another account import.
+    Activation,
 }
 
 impl Kind {
@@ -119,6 +121,7 @@ impl Kind {
             Kind::Operator => "operator",
             Kind::Account => "account",
             Kind::User => "user",
+            Kind::Activation => "activation",
         }
     }
 
@@ -128,6 +131,7 @@ impl Kind {
             Kind::Operator => ('O', 'O'),
             Kind::Account => ('A', 'O'),
             Kind::User => ('U', 'A'),
+            Kind::Activation => ('A', 'A'),
         }
     }
 }

@@ -9,13 +9,20 @@
 //! Users prove who they are with a user JWT issued by the account (or one of its signing
 //! keys) and, unless it is a bearer token, a signature of the INFO nonce (`user.rs`).
 //!
-//! Account JWT updates and lookups over the system account are in `resolver.rs`; an account
-//! in use takes an update's claims (and closes the connections of users it revokes).
+//! An account's JWT imports are wired when it is made (`imports.rs`): each import whose
+//! exporter (made too, if need be) has an export of the same kind covering the subject,
+//! public or with a valid activation token, becomes forwards between the two accounts, as
+//! configured accounts' imports do. Imports not authorized are skipped.
 //!
-//! Not here yet: imports and exports of account JWTs, and fetching a JWT the directory
-//! resolver lacks from other servers.
+//! Account JWT updates and lookups over the system account are in `resolver.rs`; an account
+//! in use takes an update's claims, its imports are wired anew, and so are those of the
+//! accounts importing from it; its open connections take the new claims (`live.rs`).
+//!
+//! Not here yet: fetching a JWT the directory resolver lacks from other servers, activation
+//! tokens given as URLs, and the limits on the number of imports and exports.
 
 mod config;
+mod imports;
 mod live;
 mod resolver;
 mod user;
@@ -26,6 +33,7 @@ use std::sync::{Arc, OnceLock};
 use parking_lot::{Mutex, RwLock};
 
 use crate::account::Account;
+use crate::account::wiring::Installed;
 use crate::jwt::{self, AccountClaims, Claims, Kind, OperatorClaims};
 use crate::options::Options;
 use crate::server::ServerState;
@@ -43,6 +51,9 @@ pub(crate) struct OperatorMode {
     jwts: RwLock<HashMap<String, String>>,
     /// Accounts made so far, by public key.
     accounts: Mutex<HashMap<String, Arc<ResolvedAccount>>>,
+    /// Held while accounts are made or their claims replaced, so imports are wired by one
+    /// at a time and no account is made twice.
+    wiring: Mutex<()>,
     /// The system account's `Account`, which its users bind to (set at start).
     system: OnceLock<Arc<Account>>,
     /// Which resolver holds the JWTs.
@@ -55,6 +66,19 @@ pub(crate) struct OperatorMode {
 pub(crate) struct ResolvedAccount {
     pub(crate) account: Arc<Account>,
     pub(crate) claims: Claims<AccountClaims>,
+    /// The forwards the claims' imports installed (in this account or its exporters).
+    imports: Mutex<Vec<Installed>>,
+}
+
+impl ResolvedAccount {
+    /// `account` with `claims`, its imports not wired yet.
+    fn new(account: Arc<Account>, claims: Claims<AccountClaims>) -> Self {
+        ResolvedAccount {
+            account,
+            claims,
+            imports: Mutex::new(Vec::new()),
+        }
+    }
 }
 
 /// Why an account could not be resolved, as the reference's debug line says it.
@@ -154,6 +178,7 @@ impl OperatorMode {
             system_account,
             jwts: RwLock::new(jwts),
             accounts: Mutex::new(HashMap::new()),
+            wiring: Mutex::new(()),
             system: OnceLock::new(),
             resolver,
             sublist_cache,
@@ -167,21 +192,49 @@ impl OperatorMode {
     }
 
     /// Whether claims may make (or update) an account: a trusted issuer, within the
-    /// validity window.
+    /// validity window, activation tokens that fit their imports.
     fn validate(&self, claims: &Claims<AccountClaims>, now: i64) -> Result<(), LookupError> {
         if !self.trusted.contains(&claims.iss) {
             return Err(LookupError::Invalid);
         }
-        claims.check_time(now).map_err(|_| LookupError::Invalid)
+        claims.check_time(now).map_err(|_| LookupError::Invalid)?;
+        let issues = imports::import_issues(claims);
+        if issues.is_empty() {
+            return Ok(());
+        }
+        tracing::warn!("Account [{}] has validation issues:", claims.sub);
+        for issue in issues {
+            tracing::warn!("  - {issue}");
+        }
+        Err(LookupError::Invalid)
     }
 
-    /// The account with public key `key`: made on first use from the resolver's JWT.
+    /// The account with public key `key`: made on first use from the resolver's JWT, its
+    /// imports wired.
     pub(crate) fn account(&self, key: &str, now: i64) -> Result<Arc<ResolvedAccount>, LookupError> {
-        if let Some(known) = self.accounts.lock().get(key)
-            && known.claims.check_time(now).is_ok()
-        {
-            return Ok(known.clone());
+        if let Some(known) = self.live(key, now) {
+            return Ok(known);
         }
+        let _wiring = self.wiring.lock();
+        // A client of the same account may have made it meanwhile: share one.
+        if let Some(known) = self.live(key, now) {
+            return Ok(known);
+        }
+        let made = self.make(key, now)?;
+        self.install(vec![made.clone()], now);
+        Ok(made)
+    }
+
+    /// The account `key` if it is made and its claims are within their validity window.
+    fn live(&self, key: &str, now: i64) -> Option<Arc<ResolvedAccount>> {
+        let accounts = self.accounts.lock();
+        let known = accounts.get(key)?;
+        known.claims.check_time(now).is_ok().then(|| known.clone())
+    }
+
+    /// A `ResolvedAccount` from the resolver's JWT for `key`, not yet wired nor visible; an
+    /// account already made keeps its `Account` (and its clients).
+    fn make(&self, key: &str, now: i64) -> Result<Arc<ResolvedAccount>, LookupError> {
         let token = self
             .jwts
             .read()
@@ -194,22 +247,12 @@ impl OperatorMode {
             return Err(LookupError::Invalid);
         }
         self.validate(&claims, now)?;
-        let mut accounts = self.accounts.lock();
-        // A client of the same account may have made it meanwhile: share one.
-        if let Some(known) = accounts.get(key)
-            && known.claims.iat >= claims.iat
-        {
-            return Ok(known.clone());
-        }
-        // An account whose JWT was replaced keeps its `Account` (and its clients).
-        let account = match (accounts.get(key), self.system.get()) {
+        let account = match (self.accounts.lock().get(key), self.system.get()) {
             (Some(known), _) => known.account.clone(),
             (None, Some(system)) if system.name == key => system.clone(),
             (None, _) => Arc::new(Account::new(key, self.sublist_cache)),
         };
-        let resolved = Arc::new(ResolvedAccount { account, claims });
-        accounts.insert(key.to_owned(), resolved.clone());
-        Ok(resolved)
+        Ok(Arc::new(ResolvedAccount::new(account, claims)))
     }
 }
 

@@ -114,7 +114,7 @@ impl OperatorMode {
             ResolverKind::Full(dir) => {
                 if self.store(&key, token, claims.iat, dir) && live {
                     if self.validate(&claims, now).is_ok() {
-                        self.apply(claims, clients);
+                        self.apply(claims, clients, now);
                     } else {
                         tracing::error!(
                             "DirResolver - Update for account \"{key}\" resulted in error \
@@ -130,7 +130,7 @@ impl OperatorMode {
                 }
                 if self.store(&key, token, claims.iat, dir) {
                     if self.validate(&claims, now).is_ok() {
-                        self.apply(claims, clients);
+                        self.apply(claims, clients, now);
                     } else {
                         tracing::error!(
                             "DirResolver - Update resulted in error account validation failed"
@@ -147,7 +147,7 @@ impl OperatorMode {
                     return fail(&key, "account validation failed");
                 }
                 self.jwts.write().insert(key.clone(), token.to_owned());
-                self.apply(claims, clients);
+                self.apply(claims, clients, now);
                 UpdateReply::ok(&key, "jwt updated")
             }
         }
@@ -183,18 +183,18 @@ impl OperatorMode {
         true
     }
 
-    /// Gives an account in use its new claims: new connections see them at once, open ones
-    /// as `live.rs` says.
-    fn apply(&self, claims: Claims<AccountClaims>, clients: &[Arc<ClientHandle>]) {
-        let key = claims.sub.clone();
-        let mut accounts = self.accounts.lock();
-        let Some(known) = accounts.get(&key) else {
+    /// Gives an account in use its new claims: new connections see them at once; its
+    /// imports, and those of accounts importing from it, are wired anew; open connections
+    /// take them as `live.rs` says.
+    fn apply(&self, claims: Claims<AccountClaims>, clients: &[Arc<ClientHandle>], now: i64) {
+        let wiring = self.wiring.lock();
+        let Some(account) = (self.accounts.lock().get(&claims.sub)).map(|k| k.account.clone())
+        else {
             return;
         };
-        let account = known.account.clone();
-        let resolved = Arc::new(ResolvedAccount { account, claims });
-        accounts.insert(key, resolved.clone());
-        drop(accounts);
+        let resolved = Arc::new(ResolvedAccount::new(account, claims));
+        self.install(vec![resolved.clone()], now);
+        drop(wiring);
         self.enforce(&resolved, clients);
     }
 }

@@ -68,6 +68,51 @@ fn accounts_resolve_only_from_trusted_issuers() {
 }
 
 #[test]
+fn imports_in_a_cycle_are_wired_when_either_account_is_first_used() {
+    let operator = nkeys::KeyPair::new_operator();
+    let operator_jwt = encode(
+        &operator,
+        &operator.public_key(),
+        json!({"type": "operator"}),
+    );
+    let (a, b) = (nkeys::KeyPair::new_account(), nkeys::KeyPair::new_account());
+    let shares = |own: &str, other: &nkeys::KeyPair, imported: &[&str]| {
+        let imports: Vec<_> = (imported.iter())
+            .map(|subject| json!({"subject": subject, "account": other.public_key(), "type": "stream"}))
+            .collect();
+        json!({
+            "type": "account",
+            "exports": [{"subject": format!("{own}.>"), "type": "stream"}],
+            "imports": imports,
+        })
+    };
+    // A's import of `>` is wider than B's export: skipped, the rest still works.
+    let preload = vec![
+        (
+            a.public_key(),
+            encode(&operator, &a.public_key(), shares("a", &b, &["b.>", ">"])),
+        ),
+        (
+            b.public_key(),
+            encode(&operator, &b.public_key(), shares("b", &a, &["a.>"])),
+        ),
+    ];
+    let mode = mode(preload, &operator_jwt);
+    let now = unix_now();
+    let first = mode.account(&a.public_key(), now).expect("a");
+    let second = mode.account(&b.public_key(), now).expect("b made with a");
+    assert!(Arc::ptr_eq(
+        &first,
+        &mode.account(&a.public_key(), now).expect("a")
+    ));
+    // A stream import is a forward in the exporter.
+    assert_eq!(second.account.forwards.matches(b"b.x").plain.len(), 1);
+    assert_eq!(first.account.forwards.matches(b"a.x").plain.len(), 1);
+    assert_eq!(first.imports.lock().len(), 1);
+    assert_eq!(second.imports.lock().len(), 1);
+}
+
+#[test]
 fn bad_operator_jwts_stop_the_start() {
     let options = OperatorOptions {
         operators: vec!["not.a.jwt".to_owned()],

@@ -1,0 +1,196 @@
+//! Wiring one import between two accounts as forwards. Configured accounts (`registry.rs`)
+//! and the accounts of operator mode (`operator/imports.rs`) decide differently whether an
+//! import is authorized, then both wire it here.
+
+use std::sync::Arc;
+
+use super::Account;
+use super::config::{Export, Import, ShareKind};
+use super::forward::{Forward, ForwardKind, ForwardRef};
+use super::transform::Transform;
+
+/// A forward an import installed and the account whose `forwards` hold it: what goes when
+/// the import does.
+pub(crate) struct Installed {
+    account: Arc<Account>,
+    forward: ForwardRef,
+}
+
+impl Installed {
+    /// Takes the forward out of its account.
+    pub(crate) fn remove(&self) {
+        self.account.remove_forward(&self.forward);
+    }
+}
+
+/// `stream` or `service`, as the reference's texts say it.
+pub(crate) fn kind_name(kind: ShareKind) -> &'static str {
+    match kind {
+        ShareKind::Stream => "stream",
+        ShareKind::Service => "service",
+    }
+}
+
+/// Whether every subject `import` matches is one `export` matches.
+pub(crate) fn covers(export: &str, import: &str) -> bool {
+    let mut exported = export.split('.');
+    let mut imported = import.split('.');
+    loop {
+        match (exported.next(), imported.next()) {
+            (Some(">"), Some(_)) => return true,
+            (Some("*"), Some(token)) => {
+                if token == ">" {
+                    return false;
+                }
+            }
+            (Some(e), Some(i)) => {
+                if e != i {
+                    return false;
+                }
+            }
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// How one import maps subjects: the filter its forward sits under and the transform.
+pub(crate) fn mapping(import: &Import) -> Result<(String, Transform), String> {
+    let subject = &import.subject;
+    let kind = kind_name(import.kind);
+    let failed = |from: &str, to: &str, error: String| {
+        format!(
+            "Error adding {kind} import \"{subject}\": failed to create mapping transform for \
+             {kind} import subject from \"{from}\" to \"{to}\": {error}"
+        )
+    };
+    match (import.kind, &import.to, &import.prefix) {
+        (ShareKind::Stream, _, Some(prefix)) => {
+            let prefix = prefix.strip_suffix('.').unwrap_or(prefix);
+            Ok((subject.clone(), Transform::Prefix(prefix.as_bytes().into())))
+        }
+        (ShareKind::Stream, Some(to), None) if to != subject => {
+            let transform =
+                Transform::new(subject, to, false).map_err(|e| failed(subject, to, e))?;
+            Ok((subject.clone(), transform))
+        }
+        (ShareKind::Service, Some(to), _) if to != subject => {
+            Transform::inverse(subject, to).map_err(|e| failed(to, subject, e))
+        }
+        _ => Ok((subject.clone(), Transform::Identity)),
+    }
+}
+
+/// Wires `import` of `importer`, which `export` of `exporter` authorizes: a stream becomes
+/// a forward in the exporter to the importer; a service a forward in the importer to the
+/// exporter, and the exporter routes the responses back (one route per pair of accounts,
+/// kept for the accounts' life: without requests it carries nothing).
+pub(crate) fn wire(
+    importer: &Arc<Account>,
+    exporter: &Arc<Account>,
+    import: &Import,
+    export: &Export,
+) -> Result<Installed, String> {
+    let (filter, transform) = mapping(import)?;
+    let (holder, forward) = match import.kind {
+        ShareKind::Stream => (
+            exporter,
+            Forward {
+                filter: filter.into_bytes().into(),
+                target: Arc::downgrade(importer),
+                transform,
+                kind: ForwardKind::Stream,
+            },
+        ),
+        ShareKind::Service => {
+            if !ensure_response_route(exporter, importer) {
+                return Err(format!("invalid import subject {}", import.subject));
+            }
+            let forward = Forward {
+                filter: filter.into_bytes().into(),
+                target: Arc::downgrade(exporter),
+                transform,
+                kind: ForwardKind::Service {
+                    response_type: export.response_type,
+                    threshold: export.response_threshold,
+                    importer: Arc::downgrade(importer),
+                },
+            };
+            (importer, forward)
+        }
+    };
+    let forward = holder
+        .add_forward(forward)
+        .ok_or_else(|| format!("invalid import subject {}", import.subject))?;
+    Ok(Installed {
+        account: holder.clone(),
+        forward,
+    })
+}
+
+/// Makes `exporter` route responses under `importer`'s reply prefix back to it, unless it
+/// does already (two routes would deliver stream responses twice).
+fn ensure_response_route(exporter: &Arc<Account>, importer: &Arc<Account>) -> bool {
+    let probe = format!("{}x", importer.reply_prefix);
+    let routed = exporter
+        .forwards
+        .matches(probe.as_bytes())
+        .plain
+        .iter()
+        .any(|forward| {
+            matches!(forward.0.kind, ForwardKind::Responses)
+                && std::ptr::eq(forward.0.target.as_ptr(), Arc::as_ptr(importer))
+        });
+    routed
+        || exporter
+            .add_forward(Forward {
+                filter: format!("{}>", importer.reply_prefix).into_bytes().into(),
+                target: Arc::downgrade(importer),
+                transform: Transform::Identity,
+                kind: ForwardKind::Responses,
+            })
+            .is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exports_cover_narrower_imports() {
+        assert!(covers("s.>", "s.x"));
+        assert!(covers("s.*", "s.*"));
+        assert!(!covers("s.x", "s.>"));
+        assert!(!covers("s.*", "s.>"));
+        assert!(!covers("s", "s.x"));
+    }
+
+    #[test]
+    fn removed_imports_stop_forwarding_and_response_routes_are_shared() {
+        let (importer, exporter) = (
+            Arc::new(Account::new("I", true)),
+            Arc::new(Account::new("E", true)),
+        );
+        let stream = wire(
+            &importer,
+            &exporter,
+            &Import::stream("E", "s.>"),
+            &Export::stream("s.>"),
+        )
+        .expect("stream wired");
+        assert_eq!(exporter.forwards.matches(b"s.x").plain.len(), 1);
+        stream.remove();
+        assert!(exporter.forwards.matches(b"s.x").plain.is_empty());
+        for subject in ["a", "b"] {
+            wire(
+                &importer,
+                &exporter,
+                &Import::service("E", subject),
+                &Export::service(">"),
+            )
+            .expect("service wired");
+        }
+        let reply = format!("{}abc", importer.reply_prefix);
+        assert_eq!(exporter.forwards.matches(reply.as_bytes()).plain.len(), 1);
+    }
+}
