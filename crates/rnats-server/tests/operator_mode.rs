@@ -421,3 +421,93 @@ async fn edge_limits_match_the_reference() {
         server.shutdown().await;
     }
 }
+
+/// `hh:mm:ss` in UTC, `offset` seconds from now.
+fn utc_time_of_day(offset: i64) -> String {
+    let seconds = (now() + offset).rem_euclid(86_400);
+    format!(
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+/// Source networks, connect times and connection types of user JWTs, on both servers.
+#[tokio::test]
+async fn connect_rules_match_the_reference() {
+    let world = World::new();
+    let server = start(&world).await;
+    let reference = ReferenceServer::builder()
+        .config(world.config())
+        .start_async()
+        .await;
+    let window = |from: i64, to: i64| {
+        json!({"times": [{"start": utc_time_of_day(from), "end": utc_time_of_day(to)}],
+               "locale": "UTC"})
+    };
+    // Windows are hours away from now: the cases take seconds.
+    let cases = [
+        ("src elsewhere", json!({"src": ["10.0.0.0/8"]})),
+        ("src loopback", json!({"src": ["127.0.0.0/8"]})),
+        ("src as text", json!({"src": "10.0.0.0/8,127.0.0.1/32"})),
+        ("src garbage", json!({"src": ["garbage"]})),
+        ("src bare address", json!({"src": ["127.0.0.1"]})),
+        ("times later", window(3600, 7200)),
+        ("times began yesterday", window(3600, 1800)),
+        ("times ended", window(3600, -3600)),
+        (
+            "times without seconds",
+            json!({"times": [{"start": "00:00", "end": "23:59"}]}),
+        ),
+        (
+            "types websocket",
+            json!({"allowed_connection_types": ["WEBSOCKET"]}),
+        ),
+        (
+            "types standard",
+            json!({"allowed_connection_types": ["standard"]}),
+        ),
+        (
+            "types unknown",
+            json!({"allowed_connection_types": ["BOGUS"]}),
+        ),
+        (
+            "types mixed",
+            json!({"allowed_connection_types": ["STANDARD", "BOGUS"]}),
+        ),
+    ];
+    for (label, claims) in cases {
+        let user = world.user(claims);
+        let (ours, theirs) = tokio::join!(
+            attempt(server.client_addr(), &user.jwt, Some(&user), ""),
+            attempt(reference.addr(), &user.jwt, Some(&user), ""),
+        );
+        assert_eq!(ours, theirs, "{label}");
+    }
+    // Inside a window that ends in two seconds: admitted, then closed when it ends.
+    let ours = world.user(window(-60, 2));
+    let theirs = world.user(window(-60, 2));
+    let run = |addr, user: User| async move {
+        let mut conn = RawConn::connect(addr).await;
+        let info = conn.read_info().await;
+        conn.send(user.connect_line(&info).as_bytes()).await;
+        let (bytes, closed) = conn.read_until_closed(Duration::from_secs(6)).await;
+        (
+            String::from_utf8_lossy(&bytes).replace("PING\r\n", ""),
+            closed,
+        )
+    };
+    let (ours, theirs) = tokio::join!(
+        run(server.client_addr(), ours),
+        run(reference.addr(), theirs)
+    );
+    assert_eq!(ours, theirs);
+    assert_eq!(
+        ours,
+        (
+            "PONG\r\n-ERR 'User Authentication Expired'\r\n".to_owned(),
+            true
+        )
+    );
+}

@@ -42,7 +42,8 @@ impl ClientConnection {
             return self.admit(authenticated);
         }
         let nonce = self.handle.nonce.clone();
-        let user = match operator.authenticate(&self.options, nonce.as_deref(), unix_now()) {
+        let peer = self.handle.addr.ip();
+        let user = match operator.authenticate(&self.options, nonce.as_deref(), peer, unix_now()) {
             Ok(user) => user,
             Err(reason) => {
                 client_log!(debug, self.handle, "{reason}");

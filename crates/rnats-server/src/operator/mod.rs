@@ -22,6 +22,7 @@
 //! tokens given as URLs, and the limits on the number of imports and exports.
 
 mod config;
+mod connect_rules;
 mod imports;
 mod live;
 mod resolver;

@@ -1,6 +1,7 @@
 //! A user's connection in operator mode: the user JWT, its issuer, the nonce signature, the
 //! revocations, and the permissions and limits the claims give.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,6 +58,7 @@ impl OperatorMode {
         &self,
         connect: &ConnectOptions,
         nonce: Option<&str>,
+        peer: IpAddr,
         now: i64,
     ) -> Result<JwtUser, String> {
         let token = connect.jwt.as_deref().unwrap_or_default();
@@ -90,9 +92,12 @@ impl OperatorMode {
                 return Err("Signature not verified".to_owned());
             }
         }
+        let restrictions = scope_of(&claims, &grant.account)?.unwrap_or(&claims.nats);
+        let window_end = super::connect_rules::check(restrictions, peer, now)?;
         let expires = [claims.exp, grant.account.claims.exp]
             .into_iter()
             .filter(|exp| *exp > 0)
+            .chain(window_end)
             .min();
         Ok(JwtUser {
             key: claims.sub.clone(),
@@ -111,6 +116,24 @@ impl OperatorMode {
     }
 }
 
+/// The template of the scoped signing key that issued `claims`, if it is one; an error when
+/// the issuer is neither the account nor one of its signing keys.
+fn scope_of<'a>(
+    claims: &Claims<UserClaims>,
+    account: &'a ResolvedAccount,
+) -> Result<Option<&'a UserClaims>, String> {
+    if claims.iss == account.claims.sub {
+        return Ok(None);
+    }
+    let key = (account.claims.nats.signing_keys.iter())
+        .find(|key| key.key() == claims.iss)
+        .ok_or_else(|| "User JWT issuer is not known".to_owned())?;
+    Ok(match key {
+        SigningKey::Scoped { template, .. } => Some(template.as_ref()),
+        SigningKey::Key(_) => None,
+    })
+}
+
 /// What `account`'s claims grant the user of `claims`: its issuer must be the account or
 /// one of its signing keys, it must not be revoked, and a scoped key's template replaces
 /// the user's own permissions and limits. The error is the reference's debug line.
@@ -118,17 +141,7 @@ pub(crate) fn grant(
     claims: &Claims<UserClaims>,
     account: Arc<ResolvedAccount>,
 ) -> Result<Grant, String> {
-    let scope = if claims.iss == account.claims.sub {
-        None
-    } else {
-        let key = (account.claims.nats.signing_keys.iter())
-            .find(|key| key.key() == claims.iss)
-            .ok_or_else(|| "User JWT issuer is not known".to_owned())?;
-        match key {
-            SigningKey::Scoped { template, .. } => Some(template.as_ref()),
-            SigningKey::Key(_) => None,
-        }
-    };
+    let scope = scope_of(claims, &account)?;
     if scope.is_some() && !claims.nats.grants_nothing() {
         return Err(
             "User JWT is not valid: scoped users require no permissions or limits set".to_owned(),
