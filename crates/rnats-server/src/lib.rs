@@ -31,9 +31,9 @@ pub use account::config::{
 };
 pub use account::registry::check_accounts;
 pub use auth::{
-    DEFAULT_RESPONSE_EXPIRES, DEFAULT_RESPONSE_MAX, PLAINTEXT_WARNING, Permissions,
-    ResponsePermission, SubjectPermission, User, UserCredentials, has_plaintext_passwords,
-    is_valid_user_nkey,
+    CONNECTION_TYPES, DEFAULT_RESPONSE_EXPIRES, DEFAULT_RESPONSE_MAX, PLAINTEXT_WARNING,
+    Permissions, ResponsePermission, SubjectPermission, User, UserCredentials,
+    has_plaintext_passwords, is_valid_user_nkey,
 };
 pub use operator::{OperatorOptions, Resolver};
 pub use options::{Authentication, Options};

@@ -226,3 +226,36 @@ async fn reload_checks_connected_clients_again() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn allowed_connection_types_keep_other_kinds_of_user_off_the_client_port() {
+    let types = |list: &[&str]| list.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>();
+    let server = start(Options {
+        users: vec![
+            User {
+                allowed_connection_types: types(&["WEBSOCKET", "MQTT"]),
+                ..User::password("web", "pw")
+            },
+            User {
+                allowed_connection_types: types(&["standard"]),
+                ..User::password("std", "pw")
+            },
+            User::password("any", "pw"),
+        ],
+        ..Options::local()
+    })
+    .await;
+    let connect = |user: &str| format!(r#"{{"user":"{user}","pass":"pw","verbose":false}}"#);
+    assert_eq!(
+        raw_connect(&server, &connect("web")).await,
+        (VIOLATION.to_owned(), true)
+    );
+    for user in ["std", "any"] {
+        assert_eq!(
+            raw_connect(&server, &connect(user)).await,
+            ("PONG\\r\\n".to_owned(), false),
+            "{user}"
+        );
+    }
+    server.shutdown().await;
+}

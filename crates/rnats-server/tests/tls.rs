@@ -444,20 +444,13 @@ fn client_keys_load_as_pem() {
 
 /// A user named `name` with publish rights to `allow` only.
 fn mapped_user(name: &str, allow: &str) -> rnats_server::User {
-    rnats_server::User {
-        credentials: rnats_server::UserCredentials::Password {
-            user: name.to_owned(),
-            password: String::new(),
-        },
-        permissions: Some(rnats_server::Permissions {
-            publish: Some(rnats_server::SubjectPermission {
-                allow: vec![allow.to_owned()],
-                deny: Vec::new(),
-            }),
-            ..rnats_server::Permissions::default()
+    rnats_server::User::password(name, "").with_permissions(rnats_server::Permissions {
+        publish: Some(rnats_server::SubjectPermission {
+            allow: vec![allow.to_owned()],
+            deny: Vec::new(),
         }),
-        account: None,
-    }
+        ..rnats_server::Permissions::default()
+    })
 }
 
 #[tokio::test]

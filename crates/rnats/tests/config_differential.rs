@@ -262,6 +262,21 @@ const CORPUS: &[(&str, &str, Others)] = &[
         &[],
     ),
     (
+        "connection types",
+        "authorization { users: [ {user: a, password: a, allowed_connection_types: [\"websocket\", \"STANDARD\"]}, {user: b, password: b, allowed_connection_types: \"MQTT\"} ] }\n",
+        &[],
+    ),
+    (
+        "unknown connection types",
+        "authorization { users: [ {user: a, password: a, allowed_connection_types: [\"STANDARD\", \"bogus\", \"other\"]} ] }\n",
+        &[],
+    ),
+    (
+        "connection types of a number",
+        "authorization { users: [ {user: a, password: a, allowed_connection_types: 1} ] }\n",
+        &[],
+    ),
+    (
         "users with a single user",
         "authorization { users: [ {user: a, password: b} ], user: x, password: y }\n",
         &[],

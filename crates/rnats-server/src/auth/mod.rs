@@ -25,8 +25,8 @@ pub use nkey::is_valid_user_nkey;
 pub(crate) use permissions::CompiledPermissions;
 use secret::Secret;
 pub use users::{
-    DEFAULT_RESPONSE_EXPIRES, DEFAULT_RESPONSE_MAX, Permissions, ResponsePermission,
-    SubjectPermission, User, UserCredentials,
+    CONNECTION_TYPES, DEFAULT_RESPONSE_EXPIRES, DEFAULT_RESPONSE_MAX, Permissions,
+    ResponsePermission, SubjectPermission, User, UserCredentials, allows_standard_connections,
 };
 
 /// The warning the reference gives when a password is stored in the clear.
@@ -61,6 +61,8 @@ struct Identity {
     permissions: Option<Arc<CompiledPermissions>>,
     /// The account the user is bound to; `None` is `$G`.
     account: Option<String>,
+    /// Its `allowed_connection_types` let it in on the client port.
+    standard_allowed: bool,
 }
 
 enum Proof {
@@ -138,6 +140,7 @@ impl Authenticator {
                 None => default_permissions.clone(),
             };
             let account_user = user;
+            let standard_allowed = allows_standard_connections(&user.allowed_connection_types);
             match &user.credentials {
                 UserCredentials::Password { user, password } => {
                     let identity = Identity {
@@ -146,6 +149,7 @@ impl Authenticator {
                         proof: Proof::Password(Secret::new(password)),
                         permissions,
                         account: account_user.account.clone(),
+                        standard_allowed,
                     };
                     users.insert(user.clone(), Arc::new(identity));
                 }
@@ -160,6 +164,7 @@ impl Authenticator {
                         proof: Proof::Nkey(Box::new(public)),
                         permissions,
                         account: account_user.account.clone(),
+                        standard_allowed,
                     };
                     nkeys.insert(key.clone(), Arc::new(identity));
                 }
@@ -235,14 +240,14 @@ impl Authenticator {
             && token.is_none()
             && given(&connect.jwt).is_none();
         if let (true, Some(identity)) = (anonymous, &self.no_auth_user) {
-            return Ok(identity.authenticated());
+            return identity.authenticated().ok_or_else(failure);
         }
         if let (Some(key), false) = (nkey, self.nkeys.is_empty()) {
             let identity = self.nkeys.get(key).ok_or_else(failure)?;
             let signature = given(&connect.sig).unwrap_or_default();
             return match (&identity.proof, nonce) {
                 (Proof::Nkey(public), Some(nonce)) if public.verifies(nonce, signature) => {
-                    Ok(identity.authenticated())
+                    identity.authenticated().ok_or_else(failure)
                 }
                 _ => Err(failure()),
             };
@@ -251,7 +256,7 @@ impl Authenticator {
             let identity = self.users.get(name).ok_or_else(failure)?;
             return match &identity.proof {
                 Proof::Password(secret) if secret.matches(pass.unwrap_or_default()) => {
-                    Ok(identity.authenticated())
+                    identity.authenticated().ok_or_else(failure)
                 }
                 _ => Err(failure()),
             };
@@ -306,19 +311,21 @@ impl Authenticator {
         names
             .filter(|name| !name.is_empty())
             .find_map(|name| self.users.get(name.as_str()))
-            .map(|identity| identity.authenticated())
+            .and_then(|identity| identity.authenticated())
             .ok_or_else(failure)
     }
 }
 
 impl Identity {
-    fn authenticated(&self) -> Authenticated {
-        Authenticated {
+    /// The client this identity makes, once proven; `None` when the user may not connect
+    /// on the client port.
+    fn authenticated(&self) -> Option<Authenticated> {
+        self.standard_allowed.then(|| Authenticated {
             user: Some(self.name.clone()),
             label: Some(self.label.clone()),
             permissions: self.permissions.clone(),
             account: self.account.clone(),
-        }
+        })
     }
 }
 

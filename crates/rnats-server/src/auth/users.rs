@@ -16,6 +16,29 @@ pub struct User {
     pub permissions: Option<Permissions>,
     /// The account the user's connections are bound to; `None` is `$G`.
     pub account: Option<String>,
+    /// The kinds of connection the user may make (`STANDARD`, `WEBSOCKET`, ...: see
+    /// [`CONNECTION_TYPES`]); empty allows all.
+    pub allowed_connection_types: Vec<String>,
+}
+
+/// The connection types users may be limited to, as the reference names them.
+pub const CONNECTION_TYPES: [&str; 7] = [
+    "STANDARD",
+    "WEBSOCKET",
+    "LEAFNODE",
+    "LEAFNODE_WS",
+    "MQTT",
+    "MQTT_WS",
+    "IN_PROCESS",
+];
+
+/// Whether a list of allowed connection types lets a client on the client port in (empty
+/// allows every type); matched without regard to case.
+pub fn allows_standard_connections(types: &[String]) -> bool {
+    types.is_empty()
+        || types
+            .iter()
+            .any(|kind| kind.eq_ignore_ascii_case("STANDARD"))
 }
 
 /// A user's identity and secret.
@@ -42,6 +65,7 @@ impl User {
             },
             permissions: None,
             account: None,
+            allowed_connection_types: Vec::new(),
         }
     }
 
@@ -51,6 +75,7 @@ impl User {
             credentials: UserCredentials::Nkey(public_key.to_owned()),
             permissions: None,
             account: None,
+            allowed_connection_types: Vec::new(),
         }
     }
 

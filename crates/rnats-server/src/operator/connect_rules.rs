@@ -4,21 +4,8 @@
 
 use std::net::IpAddr;
 
+use crate::auth::{CONNECTION_TYPES, allows_standard_connections};
 use crate::jwt::UserClaims;
-
-/// The connection type of a client on the client port.
-const STANDARD: &str = "STANDARD";
-
-/// Every connection type the reference knows; others in a JWT are ignored (a list of only
-/// unknown types admits nobody).
-const KNOWN_TYPES: [&str; 6] = [
-    STANDARD,
-    "WEBSOCKET",
-    "LEAFNODE",
-    "LEAFNODE_WS",
-    "MQTT",
-    "MQTT_WS",
-];
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
@@ -53,18 +40,20 @@ pub(super) fn check(claims: &UserClaims, peer: IpAddr, now: i64) -> Result<Optio
         .ok_or_else(|| "Outside connect times".to_owned())
 }
 
-/// Whether a standard client may connect with these allowed types (empty allows all).
+/// Whether a standard client may connect with these allowed types (empty allows all);
+/// unknown types are ignored unless they are all there is.
 fn connection_type_allowed(types: &[String]) -> Result<(), String> {
-    if types.is_empty() {
-        return Ok(());
-    }
-    let known: Vec<&String> = (types.iter())
-        .filter(|kind| KNOWN_TYPES.iter().any(|k| k.eq_ignore_ascii_case(kind)))
-        .collect();
-    if known.is_empty() {
+    let known = (types.iter())
+        .filter(|kind| {
+            CONNECTION_TYPES
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(kind))
+        })
+        .count();
+    if !types.is_empty() && known == 0 {
         return Err(format!("invalid connection types {types:?}"));
     }
-    if known.iter().any(|kind| kind.eq_ignore_ascii_case(STANDARD)) {
+    if allows_standard_connections(types) {
         Ok(())
     } else {
         Err("Connection type not allowed".to_owned())

@@ -10,7 +10,7 @@ use rnats_server::{
 };
 
 use super::blocks;
-use super::field::{Field, Problem};
+use super::field::{Field, Problem, go_type};
 
 /// Reads the `authorization` block into `options`.
 pub(super) fn read(field: &Field<'_>, options: &mut Options) -> Result<(), Problem> {
@@ -98,6 +98,7 @@ fn read_user(value: &Value) -> Result<User, Problem> {
         ));
     };
     let (mut name, mut password, mut nkey, mut permissions) = (None, None, None, None);
+    let mut allowed_connection_types = Vec::new();
     for entry in map.iter() {
         let inner = Field { entry };
         match entry.key.to_ascii_lowercase().as_str() {
@@ -105,6 +106,7 @@ fn read_user(value: &Value) -> Result<User, Problem> {
             "pass" | "password" => password = Some(inner.string()?.to_owned()),
             "nkey" => nkey = Some((inner.string()?.to_owned(), entry)),
             "permission" | "permissions" => permissions = Some(self::permissions(&inner)?),
+            "allowed_connection_types" => allowed_connection_types = connection_types(&inner)?,
             _ => return Err(inner.error(format!("unknown field \"{}\"", entry.key))),
         }
     }
@@ -136,7 +138,37 @@ fn read_user(value: &Value) -> Result<User, Problem> {
         credentials,
         permissions,
         account: None,
+        allowed_connection_types,
     })
+}
+
+/// `allowed_connection_types`: a list of known types, kept in capitals.
+fn connection_types(field: &Field<'_>) -> Result<Vec<String>, Problem> {
+    let unsupported = |kind: &ValueKind| {
+        field.error(format!(
+            "error parsing allowed connection types: unsupported type {}",
+            go_type(kind)
+        ))
+    };
+    let types: Vec<String> = match field.kind() {
+        ValueKind::String(kind) => vec![kind.to_ascii_uppercase()],
+        ValueKind::Array(values) => values
+            .iter()
+            .map(|value| match &value.kind {
+                ValueKind::String(kind) => Ok(kind.to_ascii_uppercase()),
+                other => Err(unsupported(other)),
+            })
+            .collect::<Result<_, _>>()?,
+        other => return Err(unsupported(other)),
+    };
+    let unknown: Vec<&String> = (types.iter())
+        .filter(|kind| !rnats_server::CONNECTION_TYPES.contains(&kind.as_str()))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(types);
+    }
+    let quoted: Vec<String> = unknown.iter().map(|kind| format!("{kind:?}")).collect();
+    Err(field.error(format!("invalid connection types [{}]", quoted.join(" "))))
 }
 
 fn map_has_user(map: &Map) -> bool {
