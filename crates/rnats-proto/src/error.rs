@@ -33,8 +33,10 @@ pub enum ServerError {
     InvalidSubject,
     /// The connection holds `max_subscriptions` already.
     MaxSubscriptionsExceeded,
-    /// The user JWT (or its account's) expired while the client was connected.
+    /// The user JWT expired while the client was connected.
     AuthenticationExpired,
+    /// The account's JWT expired, or was deleted, while the client was connected.
+    AccountAuthenticationExpired,
     /// The account revoked the user JWT while the client was connected.
     AuthenticationRevoked,
     /// The account has all the connections its JWT allows.
@@ -73,6 +75,7 @@ impl ServerError {
             | ServerError::NoRespondersRequiresHeaders
             | ServerError::StaleConnection
             | ServerError::AuthenticationExpired
+            | ServerError::AccountAuthenticationExpired
             | ServerError::AuthenticationRevoked
             | ServerError::MaxAccountConnectionsExceeded => true,
             ServerError::InvalidPublishSubject
@@ -103,6 +106,9 @@ impl fmt::Display for ServerError {
             ServerError::InvalidSubject => f.write_str("Invalid Subject"),
             ServerError::MaxSubscriptionsExceeded => f.write_str("maximum subscriptions exceeded"),
             ServerError::AuthenticationExpired => f.write_str("User Authentication Expired"),
+            ServerError::AccountAuthenticationExpired => {
+                f.write_str("Account Authentication Expired")
+            }
             ServerError::AuthenticationRevoked => f.write_str("User Authentication Revoked"),
             ServerError::MaxAccountConnectionsExceeded => {
                 f.write_str("maximum account active connections exceeded")
@@ -267,6 +273,10 @@ mod tests {
             (
                 ServerError::AuthenticationExpired,
                 "User Authentication Expired",
+            ),
+            (
+                ServerError::AccountAuthenticationExpired,
+                "Account Authentication Expired",
             ),
             (
                 ServerError::AuthenticationRevoked,

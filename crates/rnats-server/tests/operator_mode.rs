@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use nkeys::KeyPair;
 use rnats_server::{OperatorOptions, Options, Resolver, Server};
-use rnats_testkit::jwt::{Account, Operator, User, nonce_of, now, user_jwt};
+use rnats_testkit::jwt::{Account, Operator, User, account_jwt, nonce_of, now, user_jwt};
 use rnats_testkit::{RawConn, ReferenceServer};
 use serde_json::json;
 
@@ -507,6 +507,63 @@ async fn connect_rules_match_the_reference() {
         ours,
         (
             "PONG\r\n-ERR 'User Authentication Expired'\r\n".to_owned(),
+            true
+        )
+    );
+}
+
+/// An account JWT that expires while its users are connected closes them with the
+/// reference's words, on both servers at once.
+#[tokio::test]
+async fn an_expiring_account_jwt_closes_its_clients() {
+    let operator = Operator::plain();
+    let key = KeyPair::new_account();
+    let jwt = account_jwt(
+        &operator.key,
+        &key.public_key(),
+        json!({}),
+        json!({"exp": now() + 2}),
+    );
+    let preload = vec![(key.public_key(), jwt.clone())];
+    let server = Server::start(Options {
+        operator: Some(OperatorOptions {
+            operators: vec![operator.jwt.clone()],
+            resolver: Resolver::Memory,
+            preload,
+            ..OperatorOptions::default()
+        }),
+        ..Options::local()
+    })
+    .await
+    .expect("server starts");
+    let reference = ReferenceServer::builder()
+        .config(format!(
+            "operator: {}\nresolver: MEMORY\nresolver_preload: {{\n  {}: {jwt}\n}}\n",
+            operator.jwt,
+            key.public_key()
+        ))
+        .start_async()
+        .await;
+    let user = User::new(&key, json!({}), json!({}));
+    let run = |addr| {
+        let user = &user;
+        async move {
+            let mut conn = RawConn::connect(addr).await;
+            let info = conn.read_info().await;
+            conn.send(user.connect_line(&info).as_bytes()).await;
+            let (bytes, closed) = conn.read_until_closed(Duration::from_secs(6)).await;
+            (
+                String::from_utf8_lossy(&bytes).replace("PING\r\n", ""),
+                closed,
+            )
+        }
+    };
+    let (ours, theirs) = tokio::join!(run(server.client_addr()), run(reference.addr()));
+    assert_eq!(ours, theirs);
+    assert_eq!(
+        ours,
+        (
+            "PONG\r\n-ERR 'Account Authentication Expired'\r\n".to_owned(),
             true
         )
     );

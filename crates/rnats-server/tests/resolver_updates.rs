@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use nkeys::KeyPair;
 use rnats_server::{OperatorOptions, Options, Resolver, Server};
-use rnats_testkit::jwt::{Account, Operator, User, account_jwt, now};
+use rnats_testkit::jwt::{Account, Operator, User, account_jwt, encode, now};
 use rnats_testkit::{RawConn, ReferenceServer};
 use serde_json::{Value, json};
 
@@ -339,4 +339,107 @@ async fn cache_and_memory_resolvers_answer_as_the_reference_does() {
         outcome(&reply)["error"]["description"],
         "jwt update resulted in error - account validation failed"
     );
+}
+
+/// `$SYS.REQ.CLAIMS.DELETE` on both servers with the same directory contents: the same
+/// replies, the same files left, the same end for a client of the deleted account.
+#[tokio::test]
+async fn deletions_match_the_reference() {
+    let world = World::new();
+    let key = world.a.public_key();
+    let operator = &world.operator.key;
+    let op_key = operator.public_key();
+    let stranger = KeyPair::new_operator();
+    let deletion = |signer: &KeyPair, subject: &str, accounts: Value| {
+        encode(signer, subject, json!({"accounts": accounts}), json!({}))
+    };
+    let requests = [
+        "garbage".to_owned(),
+        deletion(operator, &key, json!([key])),
+        deletion(&stranger, &stranger.public_key(), json!([key])),
+        encode(operator, &op_key, json!({}), json!({})),
+        deletion(operator, &op_key, json!(["x"])),
+        deletion(operator, &op_key, json!([world.system.public_key()])),
+        deletion(
+            operator,
+            &op_key,
+            json!([KeyPair::new_account().public_key()]),
+        ),
+        deletion(operator, &op_key, json!([key])),
+    ];
+    let ours_dir = world.directory("delete-ours");
+    let theirs_dir = world.directory("delete-theirs");
+    let allowing = |dir: &TempDir| match World::directory_resolver(dir, true) {
+        Resolver::Directory {
+            dir,
+            full,
+            interval,
+            limit,
+            ttl,
+            timeout,
+            ..
+        } => Resolver::Directory {
+            dir,
+            full,
+            allow_delete: true,
+            interval,
+            limit,
+            ttl,
+            timeout,
+        },
+        other => other,
+    };
+    let server = Server::start(world.options(allowing(&ours_dir)))
+        .await
+        .expect("starts");
+    let reference = ReferenceServer::builder()
+        .config(format!(
+            "operator: {}\nresolver: {{type: full, dir: \"{}\", allow_delete: true}}\n",
+            world.operator.jwt,
+            theirs_dir.0.display()
+        ))
+        .start_async()
+        .await;
+    let mut seen = Vec::new();
+    for (addr, dir) in [
+        (server.client_addr(), &ours_dir),
+        (reference.addr(), &theirs_dir),
+    ] {
+        let url = format!("nats://{addr}");
+        let mut member = RawConn::connect(addr).await;
+        let info = member.read_info().await;
+        member
+            .send(world.a_user().connect_line(&info).as_bytes())
+            .await;
+        assert_eq!(member.read_line_within(WAIT).await.bytes, b"PONG\r\n");
+        let system = world.system_client(&url).await;
+        let mut replies = Vec::new();
+        for token in &requests {
+            let reply = request(&system, "$SYS.REQ.CLAIMS.DELETE".into(), token.clone()).await;
+            replies.push(outcome(&reply));
+        }
+        let (bytes, closed) = member.read_until_closed(WAIT).await;
+        let mut files: Vec<String> = std::fs::read_dir(&dir.0)
+            .expect("dir")
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .collect();
+        files.sort();
+        let refused = connect(&world.a_user(), &url).await.is_err();
+        let text = String::from_utf8_lossy(&bytes).replace("PING\r\n", "");
+        seen.push((replies, files, text, closed, refused));
+    }
+    assert_eq!(seen[0], seen[1]);
+    let (replies, files, text, closed, refused) = &seen[0];
+    assert_eq!(
+        replies.last(),
+        Some(&json!({"data": {"code": 200, "message": "deleted 1 accounts"}}))
+    );
+    assert_eq!(
+        replies[2],
+        json!({"error": {"code": 500, "description": format!(
+            "delete accounts request by {} failed - not trusted", stranger.public_key())}})
+    );
+    assert!(files.contains(&format!("{key}.jwt.deleted")), "{files:?}");
+    assert_eq!(text, "-ERR 'Account Authentication Expired'\r\n");
+    assert!(*closed && *refused);
 }

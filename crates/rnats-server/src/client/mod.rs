@@ -48,7 +48,7 @@ use crate::auth::DeliveryRules;
 pub(crate) use close::CloseReason;
 use info::{Activity, ClientIdentity};
 pub(crate) use internal::publish_internal;
-pub(crate) use operator::{refuse_over_account_limit, revoke as revoke_jwt_user};
+pub(crate) use operator::{expire_account, refuse_over_account_limit, revoke as revoke_jwt_user};
 use outbound::Outbound;
 pub(crate) use read_buffer::ReadBuffer;
 pub(crate) use writer::consume as consume_blocks;

@@ -97,8 +97,16 @@ impl ClientConnection {
             user.key,
             user.grant.account.claims.sub
         );
-        if let Some(expires) = user.expires {
-            self.expire_at(expires);
+        // Whichever comes first closes the client, each with its own words.
+        match (user.expires, user.account_expires) {
+            (Some(user_end), Some(account_end)) if account_end < user_end => {
+                self.expire_at(account_end, ServerError::AccountAuthenticationExpired);
+            }
+            (Some(user_end), _) => self.expire_at(user_end, ServerError::AuthenticationExpired),
+            (None, Some(account_end)) => {
+                self.expire_at(account_end, ServerError::AccountAuthenticationExpired);
+            }
+            (None, None) => {}
         }
         self.jwt = Some(Box::new(JwtSession {
             user: user.claims,
@@ -199,8 +207,9 @@ impl ClientConnection {
         });
     }
 
-    /// Closes the client with `User Authentication Expired` at `expires` (Unix seconds).
-    fn expire_at(&self, expires: i64) {
+    /// Closes the client with `error` (`User Authentication Expired` or `Account
+    /// Authentication Expired`) at `expires` (Unix seconds).
+    fn expire_at(&self, expires: i64, error: ServerError) {
         let delay = Duration::from_secs(u64::try_from(expires - unix_now()).unwrap_or_default());
         let handle: Weak<ClientHandle> = Arc::downgrade(&self.handle);
         let shutdown = self.server.shutdown.clone();
@@ -209,7 +218,7 @@ impl ClientConnection {
                 () = shutdown.cancelled() => {}
                 () = tokio::time::sleep(delay) => {
                     if let Some(handle) = handle.upgrade() {
-                        expire(&handle);
+                        expire(&handle, error);
                     }
                 }
             }
@@ -259,13 +268,17 @@ pub(crate) fn refuse_over_account_limit(handle: &ClientHandle) {
     handle.close(CloseReason::MaxAccountConnectionsExceeded);
 }
 
-/// Ends a client whose JWT expired, telling it why.
-fn expire(handle: &ClientHandle) {
+/// Ends a client whose user JWT (or account JWT) expired, telling it why.
+fn expire(handle: &ClientHandle, error: ServerError) {
     if handle.close_reason().is_some() {
         return;
     }
-    client_log!(debug, handle, "User Authentication Expired");
-    let error = ServerError::AuthenticationExpired;
+    client_log!(debug, handle, "{error}");
     handle.enqueue_protocol(|buf| encode_err(&error, buf));
     handle.close(CloseReason::AuthenticationExpired);
+}
+
+/// Ends a client whose account JWT is gone (deleted), telling it why.
+pub(crate) fn expire_account(handle: &ClientHandle) {
+    expire(handle, ServerError::AccountAuthenticationExpired);
 }

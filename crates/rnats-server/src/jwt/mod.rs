@@ -112,6 +112,9 @@ pub enum Kind {
     User,
     /// An activation: an account (identity or signing) key lets another account import.
     Activation,
+    /// Any kind, any keys (a request signed by an operator, such as a JWT deletion): only
+    /// the shape and the signature are checked.
+    Generic,
 }
 
 impl Kind {
@@ -122,16 +125,18 @@ impl Kind {
             Kind::Account => "account",
             Kind::User => "user",
             Kind::Activation => "activation",
+            Kind::Generic => "any",
         }
     }
 
-    /// The prefix of the subject's key, and of the issuer's.
-    fn prefixes(self) -> (char, char) {
+    /// The prefix of the subject's key, and of the issuer's; `None` for any.
+    fn prefixes(self) -> Option<(char, char)> {
         match self {
-            Kind::Operator => ('O', 'O'),
-            Kind::Account => ('A', 'O'),
-            Kind::User => ('U', 'A'),
-            Kind::Activation => ('A', 'A'),
+            Kind::Operator => Some(('O', 'O')),
+            Kind::Account => Some(('A', 'O')),
+            Kind::User => Some(('U', 'A')),
+            Kind::Activation => Some(('A', 'A')),
+            Kind::Generic => None,
         }
     }
 }
@@ -168,7 +173,7 @@ pub fn decode<N: for<'de> Deserialize<'de>>(
         .and_then(|nats| nats.get("type"))
         .and_then(serde_json::Value::as_str);
     // Version 1 tokens have no `nats.type`; their key prefixes still tell the kind.
-    if declared.is_some_and(|declared| declared != kind.type_name()) {
+    if kind != Kind::Generic && declared.is_some_and(|declared| declared != kind.type_name()) {
         return Err(JwtError::WrongKind(format!(
             "expected {} claims, got {:?}",
             kind.type_name(),
@@ -177,12 +182,13 @@ pub fn decode<N: for<'de> Deserialize<'de>>(
     }
     let claims: Claims<N> = serde_json::from_value(raw)
         .map_err(|error| JwtError::Malformed(format!("claims: {error}")))?;
-    let (subject_prefix, issuer_prefix) = kind.prefixes();
-    if !claims.sub.starts_with(subject_prefix) {
-        return Err(JwtError::WrongKind(format!("subject {:?}", claims.sub)));
-    }
-    if !claims.iss.starts_with(issuer_prefix) {
-        return Err(JwtError::WrongKind(format!("issuer {:?}", claims.iss)));
+    if let Some((subject_prefix, issuer_prefix)) = kind.prefixes() {
+        if !claims.sub.starts_with(subject_prefix) {
+            return Err(JwtError::WrongKind(format!("subject {:?}", claims.sub)));
+        }
+        if !claims.iss.starts_with(issuer_prefix) {
+            return Err(JwtError::WrongKind(format!("issuer {:?}", claims.iss)));
+        }
     }
     let signature = BASE64URL_NOPAD
         .decode(signature.as_bytes())

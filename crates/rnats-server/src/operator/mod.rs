@@ -14,7 +14,7 @@
 //! public or with a valid activation token, becomes forwards between the two accounts, as
 //! configured accounts' imports do. Imports not authorized are skipped.
 //!
-//! Account JWT updates and lookups over the system account are in `resolver.rs`; an account
+//! Account JWT updates, lookups and deletions over the system account are in `resolver.rs`; an account
 //! in use takes an update's claims, its imports are wired anew, and so are those of the
 //! accounts importing from it; its open connections take the new claims (`live.rs`).
 //!
@@ -59,6 +59,8 @@ pub(crate) struct OperatorMode {
     system: OnceLock<Arc<Account>>,
     /// Which resolver holds the JWTs.
     resolver: ResolverKind,
+    /// The directory resolver's `allow_delete`: operators may delete account JWTs.
+    allow_delete: bool,
     sublist_cache: bool,
 }
 
@@ -174,6 +176,13 @@ impl OperatorMode {
             }
             Resolver::Memory | Resolver::None => ResolverKind::Memory,
         };
+        let allow_delete = matches!(
+            options.resolver,
+            Resolver::Directory {
+                allow_delete: true,
+                ..
+            }
+        );
         Ok(OperatorMode {
             trusted,
             system_account,
@@ -182,6 +191,7 @@ impl OperatorMode {
             wiring: Mutex::new(()),
             system: OnceLock::new(),
             resolver,
+            allow_delete,
             sublist_cache,
         })
     }

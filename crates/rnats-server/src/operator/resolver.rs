@@ -30,20 +30,21 @@ pub(crate) enum ResolverKind {
     Cache(PathBuf),
 }
 
-/// The answer to an update: the account it names and the message or the error.
+/// The answer to an update or a deletion: the account it names and the message or the
+/// error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct UpdateReply {
-    /// The account's public key, or `n/a`.
+    /// The account's public key, or `n/a`; empty for deletions, which name none.
     pub(crate) account: String,
     /// `Ok(message)` (code 200) or `Err(description)` (code 500).
-    pub(crate) outcome: Result<&'static str, String>,
+    pub(crate) outcome: Result<String, String>,
 }
 
 impl UpdateReply {
-    fn ok(account: &str, message: &'static str) -> Self {
+    fn ok(account: &str, message: &str) -> Self {
         UpdateReply {
             account: account.to_owned(),
-            outcome: Ok(message),
+            outcome: Ok(message.to_owned()),
         }
     }
 }
@@ -149,6 +150,105 @@ impl OperatorMode {
                 self.jwts.write().insert(key.clone(), token.to_owned());
                 self.apply(claims, clients, now);
                 UpdateReply::ok(&key, "jwt updated")
+            }
+        }
+    }
+
+    /// Whether the resolver answers `$SYS.REQ.CLAIMS.DELETE` (the directory resolvers do,
+    /// refusing unless `allow_delete` is set).
+    pub(crate) fn answers_deletions(&self) -> bool {
+        self.answers_generic_updates()
+    }
+
+    /// Handles `$SYS.REQ.CLAIMS.DELETE`: a JWT an operator key signed about itself, listing
+    /// in `nats.accounts` the accounts whose JWTs go. Their files are renamed
+    /// `<key>.jwt.deleted`, and the clients of those in use are closed with `Account
+    /// Authentication Expired`. `system_account` may not be deleted.
+    pub(crate) fn delete_claims(
+        &self,
+        token: &[u8],
+        clients: &[Arc<ClientHandle>],
+        system_account: Option<&str>,
+    ) -> UpdateReply {
+        let text = String::from_utf8_lossy(token);
+        let (issuer, checked) = match jwt::decode::<serde_json::Value>(text.trim(), Kind::Generic) {
+            Err(error) => (String::new(), Err(decode_error(&error))),
+            Ok(claims) => {
+                let checked = self.deletion_list(&claims, system_account);
+                (claims.sub, checked.map_err(str::to_owned))
+            }
+        };
+        let accounts = match checked {
+            Ok(accounts) => accounts,
+            Err(why) => {
+                let description = format!("delete accounts request by {issuer} failed - {why}");
+                tracing::error!("{description}");
+                return UpdateReply {
+                    account: String::new(),
+                    outcome: Err(description),
+                };
+            }
+        };
+        for key in &accounts {
+            self.delete(key, clients);
+        }
+        let message = format!("deleted {} accounts", accounts.len());
+        tracing::debug!("{message}");
+        UpdateReply::ok("", &message)
+    }
+
+    /// The accounts a deletion request names, once it proves to come from a trusted
+    /// operator key; the error is the reference's word for why not.
+    fn deletion_list(
+        &self,
+        claims: &Claims<serde_json::Value>,
+        system_account: Option<&str>,
+    ) -> Result<Vec<String>, &'static str> {
+        if !self.allow_delete {
+            return Err("delete must be enabled in server config");
+        }
+        if claims.sub != claims.iss {
+            return Err("not self signed");
+        }
+        if !self.trusted.contains(&claims.iss) {
+            return Err("not trusted");
+        }
+        let entries = (claims.nats.get("accounts"))
+            .and_then(serde_json::Value::as_array)
+            .ok_or("malformed request")?;
+        let mut accounts = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let key = entry
+                .as_str()
+                .filter(|key| key.starts_with('A'))
+                .filter(|key| nkeys::KeyPair::from_public_key(key).is_ok())
+                .ok_or("malformed request")?;
+            if Some(key) == system_account {
+                return Err("not allowed to delete system account");
+            }
+            accounts.push(key.to_owned());
+        }
+        Ok(accounts)
+    }
+
+    /// Forgets the JWT of `key` (its file renamed `.jwt.deleted`) and ends the account's
+    /// clients.
+    fn delete(&self, key: &str, clients: &[Arc<ClientHandle>]) {
+        self.jwts.write().remove(key);
+        if let ResolverKind::Full(dir) | ResolverKind::Cache(dir) = &self.resolver {
+            let path = dir.join(format!("{key}.jwt"));
+            if path.exists()
+                && let Err(error) = std::fs::rename(&path, dir.join(format!("{key}.jwt.deleted")))
+            {
+                tracing::error!("DirResolver - deleting {}: {error}", path.display());
+            }
+        }
+        let Some(gone) = self.accounts.lock().remove(key) else {
+            return;
+        };
+        for client in clients {
+            if Arc::ptr_eq(client.account(), &gone.account) {
+                crate::client::expire_account(client);
             }
         }
     }

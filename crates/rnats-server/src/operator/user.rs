@@ -20,8 +20,11 @@ pub(crate) struct JwtUser {
     pub(crate) issued_at: i64,
     /// The user JWT's claims, to grant them again when the account's claims change.
     pub(crate) claims: Arc<Claims<UserClaims>>,
-    /// When the connection must end (the user's or the account's `exp`), Unix seconds.
+    /// When the connection must end (the user's `exp` or the end of its connect-time
+    /// window), Unix seconds.
     pub(crate) expires: Option<i64>,
+    /// When the account's JWT expires, Unix seconds (its clients are closed then).
+    pub(crate) account_expires: Option<i64>,
     /// What the account's claims grant the user.
     pub(crate) grant: Grant,
 }
@@ -94,16 +97,19 @@ impl OperatorMode {
         }
         let restrictions = scope_of(&claims, &grant.account)?.unwrap_or(&claims.nats);
         let window_end = super::connect_rules::check(restrictions, peer, now)?;
-        let expires = [claims.exp, grant.account.claims.exp]
+        let expires = (claims.exp > 0)
+            .then_some(claims.exp)
             .into_iter()
-            .filter(|exp| *exp > 0)
             .chain(window_end)
             .min();
+        let account_exp = grant.account.claims.exp;
+        let account_expires = (account_exp > 0).then_some(account_exp);
         Ok(JwtUser {
             key: claims.sub.clone(),
             issued_at: claims.iat,
             claims: Arc::new(claims),
             expires,
+            account_expires,
             grant,
         })
     }

@@ -2,7 +2,8 @@
 //! (`$SYS.REQ.CLAIMS.UPDATE`, `$SYS.REQ.ACCOUNT.<key>.CLAIMS.UPDATE`) answered with
 //! `{"server":{...},"data":{"account","code":200,"message"}}` or `..."error":{"account",
 //! "code":500,"description"}}`, and lookups (`$SYS.REQ.ACCOUNT.<key>.CLAIMS.LOOKUP`)
-//! answered with the stored JWT as plain text (empty when there is none).
+//! answered with the stored JWT as plain text (empty when there is none), and deletions
+//! (`$SYS.REQ.CLAIMS.DELETE`) answered like updates, without an account.
 
 use serde::Serialize;
 
@@ -23,6 +24,9 @@ pub(crate) fn subjects(operator: &OperatorMode) -> Vec<(String, Request)> {
         "$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE".to_owned(),
         Request::ClaimsUpdate,
     ));
+    if operator.answers_deletions() {
+        subjects.push(("$SYS.REQ.CLAIMS.DELETE".to_owned(), Request::ClaimsDelete));
+    }
     if operator.answers_lookups() {
         subjects.push((
             "$SYS.REQ.ACCOUNT.*.CLAIMS.LOOKUP".to_owned(),
@@ -54,6 +58,12 @@ pub(crate) fn answer(
         Request::ClaimsUpdate => {
             let clients = server.client_handles();
             let reply = operator.update_claims(key, payload, &clients, unix_now());
+            Some(update_answer(system.server_info(server), reply))
+        }
+        Request::ClaimsDelete => {
+            let clients = server.client_handles();
+            let system_account = Some(system.account.name.as_str());
+            let reply = operator.delete_claims(payload, &clients, system_account);
             Some(update_answer(system.server_info(server), reply))
         }
         _ => None,
@@ -95,9 +105,10 @@ struct Updated {
 
 #[derive(Serialize)]
 struct UpdatedData {
+    #[serde(skip_serializing_if = "String::is_empty")]
     account: String,
     code: u16,
-    message: &'static str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -108,6 +119,7 @@ struct Failed {
 
 #[derive(Serialize)]
 struct FailedData {
+    #[serde(skip_serializing_if = "String::is_empty")]
     account: String,
     code: u16,
     description: String,

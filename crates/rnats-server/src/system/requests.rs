@@ -30,6 +30,8 @@ pub(crate) enum Request {
     ClaimsUpdate,
     /// An account JWT lookup (operator mode, `full` resolver).
     ClaimsLookup,
+    /// An operator's deletion of account JWTs (operator mode, directory resolvers).
+    ClaimsDelete,
 }
 
 /// The request suffixes and what answers them.
@@ -93,7 +95,11 @@ pub(crate) async fn serve(server: Arc<ServerState>, table: Vec<Request>) {
                 .and_then(|sid| sid.parse::<usize>().ok())
                 .and_then(|index| table.get(index));
             match request {
-                Some(request @ (Request::ClaimsUpdate | Request::ClaimsLookup)) => {
+                Some(
+                    request @ (Request::ClaimsUpdate
+                    | Request::ClaimsLookup
+                    | Request::ClaimsDelete),
+                ) => {
                     let answer = super::claims::answer(
                         &server,
                         system,
@@ -124,7 +130,7 @@ fn answer(monitor: &Monitor, system: &System, request: Request, payload: &[u8]) 
     let server = &monitor.server;
     match request {
         // Answered in `claims.rs`.
-        Request::ClaimsUpdate | Request::ClaimsLookup => Vec::new(),
+        Request::ClaimsUpdate | Request::ClaimsLookup | Request::ClaimsDelete => Vec::new(),
         Request::Idz => json::to_vec(&identity(server, system), None),
         Request::Statsz => json::to_vec(
             &StatszAnswer {
