@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use nkeys::KeyPair;
-use rnats_server::{OperatorOptions, Options, Resolver, Server};
-use rnats_testkit::jwt::{Operator, User, account_jwt, activation_jwt, now};
+use rnats_server::{Options, Server};
+use rnats_testkit::jwt::{Operator, User, account_jwt, activation_jwt, memory_resolver, now};
 use rnats_testkit::{RawConn, ReferenceServer};
 use serde_json::{Value, json};
 
@@ -72,25 +72,11 @@ impl World {
     }
 
     fn options(&self) -> Options {
-        Options {
-            operator: Some(OperatorOptions {
-                operators: vec![self.operator.jwt.clone()],
-                resolver: Resolver::Memory,
-                preload: self.preload(),
-                ..OperatorOptions::default()
-            }),
-            ..Options::local()
-        }
+        memory_resolver(&self.operator.jwt, &self.preload()).0
     }
 
     fn config(&self) -> String {
-        let preload: String = (self.preload().iter())
-            .map(|(key, jwt)| format!("  {key}: {jwt}\n"))
-            .collect();
-        format!(
-            "operator: {}\nresolver: MEMORY\nresolver_preload: {{\n{preload}}}\n",
-            self.operator.jwt
-        )
+        memory_resolver(&self.operator.jwt, &self.preload()).1
     }
 
     /// rnats and the reference, both with this world.

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use nkeys::KeyPair;
-use rnats_server::{OperatorOptions, Options, Resolver, Server};
-use rnats_testkit::jwt::{Account, Operator, User, account_jwt, nonce_of, now, user_jwt};
+use rnats_server::{Options, Server};
+use rnats_testkit::jwt::{
+    Account, Operator, User, account_jwt, memory_resolver, nonce_of, now, user_jwt,
+};
 use rnats_testkit::{RawConn, ReferenceServer};
 use serde_json::json;
 
@@ -70,26 +72,12 @@ impl World {
     }
 
     fn options(&self) -> Options {
-        Options {
-            operator: Some(OperatorOptions {
-                operators: vec![self.operator.jwt.clone()],
-                resolver: Resolver::Memory,
-                preload: self.preload(),
-                ..OperatorOptions::default()
-            }),
-            ..Options::local()
-        }
+        memory_resolver(&self.operator.jwt, &self.preload()).0
     }
 
     /// The same configuration as a file for the reference.
     fn config(&self) -> String {
-        let preload: String = (self.preload().iter())
-            .map(|(key, jwt)| format!("  {key}: {jwt}\n"))
-            .collect();
-        format!(
-            "operator: {}\nresolver: MEMORY\nresolver_preload: {{\n{preload}}}\n",
-            self.operator.jwt
-        )
+        memory_resolver(&self.operator.jwt, &self.preload()).1
     }
 
     fn user(&self, nats: serde_json::Value) -> User {
@@ -389,25 +377,8 @@ async fn edge_limits_match_the_reference() {
     for (account_claims, user_claims) in cases {
         let label = format!("account {account_claims} user {user_claims}");
         let account = Account::new(&operator.key, account_claims);
-        let preload = vec![(account.public_key(), account.jwt.clone())];
-        let server = Server::start(Options {
-            operator: Some(OperatorOptions {
-                operators: vec![operator.jwt.clone()],
-                resolver: Resolver::Memory,
-                preload: preload.clone(),
-                ..OperatorOptions::default()
-            }),
-            ..Options::local()
-        })
-        .await
-        .expect("server starts");
-        let reference = ReferenceServer::builder()
-            .config(format!(
-                "operator: {}\nresolver: MEMORY\nresolver_preload: {{\n  {}: {}\n}}\n",
-                operator.jwt, preload[0].0, preload[0].1
-            ))
-            .start_async()
-            .await;
+        let (server, reference) =
+            both_with_account(&operator, &account.public_key(), &account.jwt).await;
         let user = User::new(&account.key, user_claims, json!({}));
         let mut seen = Vec::new();
         for addr in [server.client_addr(), reference.addr()] {
@@ -420,6 +391,17 @@ async fn edge_limits_match_the_reference() {
         assert_eq!(seen[0], seen[1], "{label}");
         server.shutdown().await;
     }
+}
+
+/// rnats and the reference trusting `operator`, with one account's JWT preloaded.
+async fn both_with_account(operator: &Operator, key: &str, jwt: &str) -> (Server, ReferenceServer) {
+    let (options, config) = memory_resolver(&operator.jwt, &[(key.to_owned(), jwt.to_owned())]);
+    let server = Server::start(options).await.expect("server starts");
+    let reference = ReferenceServer::builder()
+        .config(config)
+        .start_async()
+        .await;
+    (server, reference)
 }
 
 /// `hh:mm:ss` in UTC, `offset` seconds from now.
@@ -524,26 +506,7 @@ async fn an_expiring_account_jwt_closes_its_clients() {
         json!({}),
         json!({"exp": now() + 2}),
     );
-    let preload = vec![(key.public_key(), jwt.clone())];
-    let server = Server::start(Options {
-        operator: Some(OperatorOptions {
-            operators: vec![operator.jwt.clone()],
-            resolver: Resolver::Memory,
-            preload,
-            ..OperatorOptions::default()
-        }),
-        ..Options::local()
-    })
-    .await
-    .expect("server starts");
-    let reference = ReferenceServer::builder()
-        .config(format!(
-            "operator: {}\nresolver: MEMORY\nresolver_preload: {{\n  {}: {jwt}\n}}\n",
-            operator.jwt,
-            key.public_key()
-        ))
-        .start_async()
-        .await;
+    let (server, reference) = both_with_account(&operator, &key.public_key(), &jwt).await;
     let user = User::new(&key, json!({}), json!({}));
     let run = |addr| {
         let user = &user;

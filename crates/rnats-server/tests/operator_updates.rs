@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use nkeys::KeyPair;
-use rnats_server::{OperatorOptions, Options, Resolver, Server};
-use rnats_testkit::jwt::{Operator, User, account_jwt, now};
+use rnats_server::{Options, Server};
+use rnats_testkit::jwt::{Operator, User, account_jwt, memory_resolver, now};
 use rnats_testkit::{RawConn, ReferenceServer};
 use serde_json::{Value, json};
 
@@ -132,28 +132,11 @@ async fn side_by_side(world: &World, initial: &str, update: &str) -> Vec<(String
         (world.system.public_key(), world.system_jwt.clone()),
         (world.a.public_key(), initial.to_owned()),
     ];
-    let server = Server::start(Options {
-        operator: Some(OperatorOptions {
-            operators: vec![world.operator.jwt.clone()],
-            resolver: Resolver::Memory,
-            preload: preload.clone(),
-            ..OperatorOptions::default()
-        }),
-        system_account: Some(world.system.public_key()),
-        ..Options::local()
-    })
-    .await
-    .expect("server starts");
-    let preload_text: String = preload
-        .iter()
-        .map(|(k, j)| format!("  {k}: {j}\n"))
-        .collect();
+    // The operator JWT names the system account.
+    let (options, config) = memory_resolver(&world.operator.jwt, &preload);
+    let server = Server::start(options).await.expect("server starts");
     let reference = ReferenceServer::builder()
-        .config(format!(
-            "operator: {}\nsystem_account: {}\nresolver: MEMORY\nresolver_preload: {{\n{preload_text}}}\n",
-            world.operator.jwt,
-            world.system.public_key()
-        ))
+        .config(config)
         .start_async()
         .await;
     let users = world.users();
@@ -228,18 +211,11 @@ async fn lowered_subscription_and_payload_limits_apply_to_open_connections() {
 async fn a_reload_keeps_the_jwt_payload_limit() {
     let world = World::new();
     let a_jwt = world.a_jwt(json!({"payload": 10}), true, "x.>", now());
-    let options = Options {
-        operator: Some(OperatorOptions {
-            operators: vec![world.operator.jwt.clone()],
-            resolver: Resolver::Memory,
-            preload: vec![
-                (world.system.public_key(), world.system_jwt.clone()),
-                (world.a.public_key(), a_jwt),
-            ],
-            ..OperatorOptions::default()
-        }),
-        ..Options::local()
-    };
+    let preload = [
+        (world.system.public_key(), world.system_jwt.clone()),
+        (world.a.public_key(), a_jwt),
+    ];
+    let (options, _) = memory_resolver(&world.operator.jwt, &preload);
     let server = Server::start(options.clone()).await.expect("server starts");
     let user = &world.users()[0];
     let mut conn = RawConn::connect(server.client_addr()).await;

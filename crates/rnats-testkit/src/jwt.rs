@@ -207,3 +207,26 @@ fn add_type(nats: &mut Value, kind: &str) {
         _ => {}
     }
 }
+
+/// Operator mode trusting `operator_jwt` with a `MEMORY` resolver preloaded with `accounts`
+/// (public key, JWT): the rnats options, and the same as a reference configuration file.
+pub fn memory_resolver(
+    operator_jwt: &str,
+    accounts: &[(String, String)],
+) -> (rnats_server::Options, String) {
+    let options = rnats_server::Options {
+        operator: Some(rnats_server::OperatorOptions {
+            operators: vec![operator_jwt.to_owned()],
+            resolver: rnats_server::Resolver::Memory,
+            preload: accounts.to_vec(),
+            ..rnats_server::OperatorOptions::default()
+        }),
+        ..rnats_server::Options::local()
+    };
+    let preload: String = (accounts.iter())
+        .map(|(key, jwt)| format!("  {key}: {jwt}\n"))
+        .collect();
+    let config =
+        format!("operator: {operator_jwt}\nresolver: MEMORY\nresolver_preload: {{\n{preload}}}\n");
+    (options, config)
+}

@@ -191,8 +191,9 @@ impl ClientConnection {
         }
     }
 
-    /// Closes the client for `reason` after `delay`, unless it closed meanwhile.
-    fn close_after(&self, delay: Duration, reason: CloseReason) {
+    /// Runs `action` on the client after `delay`, unless the server shuts down first or the
+    /// client is gone.
+    fn later(&self, delay: Duration, action: impl FnOnce(&ClientHandle) + Send + 'static) {
         let handle: Weak<ClientHandle> = Arc::downgrade(&self.handle);
         let shutdown = self.server.shutdown.clone();
         tokio::spawn(async move {
@@ -200,10 +201,17 @@ impl ClientConnection {
                 () = shutdown.cancelled() => {}
                 () = tokio::time::sleep(delay) => {
                     if let Some(handle) = handle.upgrade() {
-                        handle.close(reason);
+                        action(&handle);
                     }
                 }
             }
+        });
+    }
+
+    /// Closes the client for `reason` after `delay`, unless it closed meanwhile.
+    fn close_after(&self, delay: Duration, reason: CloseReason) {
+        self.later(delay, move |handle| {
+            handle.close(reason);
         });
     }
 
@@ -211,18 +219,7 @@ impl ClientConnection {
     /// Authentication Expired`) at `expires` (Unix seconds).
     fn expire_at(&self, expires: i64, error: ServerError) {
         let delay = Duration::from_secs(u64::try_from(expires - unix_now()).unwrap_or_default());
-        let handle: Weak<ClientHandle> = Arc::downgrade(&self.handle);
-        let shutdown = self.server.shutdown.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                () = shutdown.cancelled() => {}
-                () = tokio::time::sleep(delay) => {
-                    if let Some(handle) = handle.upgrade() {
-                        expire(&handle, error);
-                    }
-                }
-            }
-        });
+        self.later(delay, move |handle| expire(handle, error));
     }
 
     /// Whether the JWT's subscription limit allows one more; reports it when not.
