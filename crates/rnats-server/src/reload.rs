@@ -7,6 +7,7 @@
 //! at their next read, and clients the new authentication rejects are closed.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::monitor::format::go_duration;
 use crate::options::{Authentication, Options};
@@ -14,9 +15,10 @@ use crate::process_files;
 use crate::server::{ServerHandle, ServerState};
 use crate::tls::{DEFAULT_TLS_TIMEOUT, HandshakeFirst, TlsOptions, TlsSetup};
 
-/// Why a reload that changes the accounts is refused.
-pub(crate) const ACCOUNTS_FIXED: &str = "config reload not supported for accounts by rnats yet: \
-     restart the server to change accounts, exports or imports";
+/// Why a reload that changes the `accounts` block is refused in operator mode, whose
+/// accounts come from JWTs.
+pub(crate) const OPERATOR_ACCOUNTS_FIXED: &str =
+    "config reload not supported for accounts in operator mode";
 
 /// A reload that was refused, and why; the server keeps its options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +50,8 @@ impl ServerHandle {
     /// while running; returns what changed, one log line each (`Reloaded: max_payload = 2`).
     pub fn reload(&self, new: Options) -> Result<Vec<String>, ReloadError> {
         let state = self.state();
+        // Two reloads at once would both rewire the same accounts.
+        let _one_at_a_time = state.reloading.lock();
         let old = state.options();
         refuse_fixed(&old, &new)?;
         if old.operator != new.operator {
@@ -58,12 +62,13 @@ impl ServerHandle {
                 detail: Some(crate::operator::RELOAD_REFUSED.to_owned()),
             });
         }
-        if old.accounts != new.accounts {
+        let accounts_changed = old.accounts != new.accounts;
+        if accounts_changed && old.operator.is_some() {
             return Err(ReloadError {
                 field: "accounts",
                 old: String::new(),
                 new: String::new(),
-                detail: Some(ACCOUNTS_FIXED.to_owned()),
+                detail: Some(OPERATOR_ACCOUNTS_FIXED.to_owned()),
             });
         }
         // New certificates are read now, for new connections; existing ones keep theirs.
@@ -73,12 +78,30 @@ impl ServerHandle {
             new: String::new(),
             detail: Some(error.to_string()),
         })?;
+        let current = state.accounts();
+        let accounts = if accounts_changed {
+            let system = state.system.as_ref().map(|system| &system.account);
+            let rebuilt = current
+                .rebuild(&new.accounts, !new.no_sublist_cache, system)
+                .map_err(|error| ReloadError {
+                    field: "accounts",
+                    old: String::new(),
+                    new: String::new(),
+                    detail: Some(error),
+                })?;
+            // The new imports are wired already: a message published meanwhile may cross
+            // twice, but none that both configurations import is lost.
+            current.unwire();
+            Arc::new(rebuilt)
+        } else {
+            current
+        };
         let mut changes = describe(&old, &new);
         changes.extend(describe_tls(&old, &new));
         rewrite_process_files(state, &old, &new);
-        // Readers pick the new options up at once; one whose client the new authentication
-        // rejects closes it.
-        state.replace_options(new, tls);
+        // Readers pick the new options up at once; one whose client the new configuration
+        // rejects or moves to another account closes it.
+        state.replace_options(new, accounts, tls);
         Ok(changes)
     }
 }
@@ -213,10 +236,10 @@ fn describe(old: &Options, new: &Options) -> Vec<String> {
             new.client_advertise.as_deref().unwrap_or_default()
         ),
     );
-    let users_changed =
-        old.users != new.users || old.default_permissions != new.default_permissions;
-    note(users_changed, "Reloaded: authorization users".to_owned());
-    note(users_changed, "Reloaded: accounts".to_owned());
+    // The reference rebuilds users and accounts at every reload and names both each time,
+    // whether they changed or not.
+    note(true, "Reloaded: authorization users".to_owned());
+    note(true, "Reloaded: accounts".to_owned());
     let (old_user, old_password, old_token) = single_identity(&old.auth);
     let (new_user, new_password, new_token) = single_identity(&new.auth);
     note(
@@ -388,6 +411,8 @@ mod tests {
         assert_eq!(
             describe(&old, &new),
             [
+                "Reloaded: authorization users",
+                "Reloaded: accounts",
                 "Reloaded: authorization token",
                 "Reloaded: ping_interval = 30s",
                 "Reloaded: max_payload = 2097152",

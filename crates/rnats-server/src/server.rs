@@ -344,6 +344,8 @@ pub(crate) struct ServerState {
     settings: RwLock<Settings>,
     /// Bumped by every reload, so connections know to pick up the new options.
     options_generation: AtomicU64,
+    /// Held for the whole of a reload, so reloads happen one after the other.
+    pub(crate) reloading: Mutex<()>,
     pub(crate) server_id: String,
     pub(crate) server_name: String,
     /// The port the client listener is bound to (INFO advertises it).
@@ -352,8 +354,6 @@ pub(crate) struct ServerState {
     /// reference does.
     pub(crate) ports_file: Mutex<Option<std::path::PathBuf>>,
     pub(crate) global_account: Arc<Account>,
-    /// Every account by name, `$G` included; fixed for the life of the server.
-    pub(crate) accounts: Accounts,
     /// The system account and the server's client in it, unless `no_system_account`.
     pub(crate) system: Option<crate::system::System>,
     /// Operator mode's trusted operators and accounts, set once at start.
@@ -386,11 +386,15 @@ struct Settings {
     tls: Option<Arc<TlsSetup>>,
     /// The identities and permissions built from the options.
     auth: Arc<Authenticator>,
+    /// Every account by name, `$G` included, as the options configure them. Clients hold
+    /// their own account, so publishing never reads this.
+    accounts: Arc<Accounts>,
 }
 
 impl Settings {
     fn new(
         options: Options,
+        accounts: Arc<Accounts>,
         tls: Option<Arc<TlsSetup>>,
         server_id: &str,
         server_name: &str,
@@ -421,6 +425,7 @@ impl Settings {
             info,
             tls,
             auth,
+            accounts,
         }
     }
 }
@@ -439,17 +444,18 @@ impl ServerState {
         let shutdown = CancellationToken::new();
         ServerState {
             global_account: accounts.global.clone(),
-            accounts,
             system,
             operator: std::sync::OnceLock::new(),
             settings: RwLock::new(Settings::new(
                 options,
+                Arc::new(accounts),
                 tls,
                 &server_id,
                 &server_name,
                 client_port,
             )),
             options_generation: AtomicU64::new(0),
+            reloading: Mutex::new(()),
             server_id,
             server_name,
             client_port,
@@ -487,10 +493,22 @@ impl ServerState {
         self.settings.read().tls.clone()
     }
 
-    /// Replaces the options (a reload) and wakes every reader to pick them up.
-    pub(crate) fn replace_options(&self, options: Options, tls: Option<Arc<TlsSetup>>) {
+    /// Every account by name, as the options now configure them.
+    pub(crate) fn accounts(&self) -> Arc<Accounts> {
+        self.settings.read().accounts.clone()
+    }
+
+    /// Replaces the options and the accounts made from them (a reload) and wakes every
+    /// reader to pick them up.
+    pub(crate) fn replace_options(
+        &self,
+        options: Options,
+        accounts: Arc<Accounts>,
+        tls: Option<Arc<TlsSetup>>,
+    ) {
         let settings = Settings::new(
             options,
+            accounts,
             tls,
             &self.server_id,
             &self.server_name,

@@ -1,5 +1,5 @@
 //! Accounts over real TCP with async-nats: isolation, stream and service imports, response
-//! types, restricted exports, and users without an account.
+//! types, restricted exports, users without an account, and a refused reload.
 //!
 //! "Nothing arrived" is proven with a barrier, not a wait: after the publisher's round trip the
 //! server has routed its message, so a marker the subscriber then publishes to itself must
@@ -287,14 +287,27 @@ async fn users_without_an_account_land_in_the_global_account() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reloading_other_accounts_is_refused() {
-    let server = start(vec![account("A", vec![], vec![])]).await;
-    let mut options = Options::local();
-    options.accounts = vec![account("Z", vec![], vec![])];
+async fn a_reload_with_an_unauthorized_import_changes_nothing() {
+    let server = start(vec![
+        account("A", vec![Export::stream("s")], vec![]),
+        account("B", vec![], vec![Import::stream("A", "s")]),
+    ])
+    .await;
+    let mut options = (*server.options()).clone();
+    options.accounts = vec![
+        account("A", vec![], vec![]),
+        account("B", vec![], vec![Import::stream("A", "s")]),
+    ];
     let error = server.handle().reload(options).expect_err("refused");
-    assert!(
-        error
-            .to_string()
-            .starts_with("config reload not supported for accounts")
+    assert_eq!(
+        error.to_string(),
+        "Error adding stream import \"s\": stream import not authorized"
     );
+    // The refused reload left the import in place.
+    let b = login(&server, "b").await;
+    let mut sub = b.subscribe("s").await.expect("sub");
+    sync(&b).await;
+    let a = login(&server, "a").await;
+    a.publish("s", "still".into()).await.expect("publish");
+    assert_eq!(&next(&mut sub).await.payload[..], b"still");
 }

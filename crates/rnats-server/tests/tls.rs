@@ -329,7 +329,14 @@ async fn reload_installs_new_certificates_for_new_connections() {
         ..(*server.options()).clone()
     };
     let changes = server.handle().reload(new_options).expect("reload");
-    assert_eq!(changes, ["Reloaded: tls = enabled"]);
+    assert_eq!(
+        changes,
+        [
+            "Reloaded: authorization users",
+            "Reloaded: accounts",
+            "Reloaded: tls = enabled"
+        ]
+    );
     assert!(nats(&server, &certs, "ca.pem", None).await.is_err());
     let new = nats(&server, &certs, "next-ca.pem", None)
         .await

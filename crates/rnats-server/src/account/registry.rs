@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::config::{AccountConfig, Export, Import};
-use super::wiring::{covers, kind_name, mapping, wire};
+use super::wiring::{Installed, covers, kind_name, mapping, wire};
 use super::{Account, GLOBAL_ACCOUNT};
 
 /// Every account of the server.
@@ -15,6 +15,8 @@ pub(crate) struct Accounts {
     by_name: HashMap<String, Arc<Account>>,
     /// Configured account names, in the configuration's order.
     names: Vec<String>,
+    /// The forwards the imports installed, so a reload can take them out.
+    installed: Vec<Installed>,
 }
 
 /// The export of `exporter` that lets `importer` import `import`, if any.
@@ -69,15 +71,66 @@ impl Accounts {
     pub(crate) fn build(configs: &[AccountConfig], sublist_cache: bool) -> Result<Self, String> {
         check_accounts(configs)?;
         let global = Arc::new(Account::new(GLOBAL_ACCOUNT, sublist_cache));
+        Self::assemble(global, configs, sublist_cache, |_| None)
+    }
+
+    /// The accounts `configs` describe after a reload: an account whose name survives keeps
+    /// its `Account` (its clients and subscriptions stay), a new one starts empty, and
+    /// `keep` (the system account) stays even when no longer configured. Imports are wired
+    /// anew; the caller removes the old ones with [`Accounts::unwire`] once this succeeded.
+    pub(crate) fn rebuild(
+        &self,
+        configs: &[AccountConfig],
+        sublist_cache: bool,
+        keep: Option<&Arc<Account>>,
+    ) -> Result<Self, String> {
+        check_accounts(configs)?;
+        let mut accounts = Self::assemble(self.global.clone(), configs, sublist_cache, |name| {
+            self.by_name.get(name).cloned()
+        })?;
+        if let Some(kept) = keep
+            && !accounts.by_name.contains_key(&kept.name)
+        {
+            accounts.by_name.insert(kept.name.clone(), kept.clone());
+            accounts.names.push(kept.name.clone());
+        }
+        Ok(accounts)
+    }
+
+    /// `global` and one account per config (the one `existing` gives, else a new one), with
+    /// every import wired. On error nothing stays wired.
+    fn assemble(
+        global: Arc<Account>,
+        configs: &[AccountConfig],
+        sublist_cache: bool,
+        existing: impl Fn(&str) -> Option<Arc<Account>>,
+    ) -> Result<Self, String> {
         let mut by_name = HashMap::new();
         by_name.insert(GLOBAL_ACCOUNT.to_owned(), global.clone());
         for config in configs {
-            let account = Arc::new(Account::new(&config.name, sublist_cache));
+            let account = existing(&config.name)
+                .unwrap_or_else(|| Arc::new(Account::new(&config.name, sublist_cache)));
             by_name.insert(config.name.clone(), account);
         }
+        let mut accounts = Accounts {
+            global,
+            by_name,
+            names: configs.iter().map(|c| c.name.clone()).collect(),
+            installed: Vec::new(),
+        };
+        if let Err(error) = accounts.wire_imports(configs) {
+            accounts.unwire();
+            return Err(error);
+        }
+        Ok(accounts)
+    }
+
+    /// Wires every import of `configs` between the accounts, remembering what it installed.
+    fn wire_imports(&mut self, configs: &[AccountConfig]) -> Result<(), String> {
         let get = |name: &str| {
-            by_name
+            self.by_name
                 .get(name)
+                .cloned()
                 .ok_or_else(|| format!("no account {name}"))
         };
         for config in configs {
@@ -88,15 +141,18 @@ impl Accounts {
                 let export = exporter_config
                     .and_then(|c| authorizing(c, &config.name, import))
                     .ok_or_else(|| format!("import of {} not authorized", import.subject))?;
-                // Configured accounts live as long as the server: their imports stay.
-                wire(importer, exporter, import, export)?;
+                let installed = wire(&importer, &exporter, import, export)?;
+                self.installed.push(installed);
             }
         }
-        Ok(Accounts {
-            global,
-            by_name,
-            names: configs.iter().map(|c| c.name.clone()).collect(),
-        })
+        Ok(())
+    }
+
+    /// Removes every import these accounts wired: a reload replaced them.
+    pub(crate) fn unwire(&self) {
+        for installed in &self.installed {
+            installed.remove();
+        }
     }
 
     /// The account named `name` (`$G` included).
@@ -144,6 +200,46 @@ mod tests {
         assert_eq!(
             both(&a),
             Err("\"C\" account not defined for service export".into())
+        );
+    }
+
+    #[test]
+    fn a_rebuild_keeps_surviving_accounts_and_rewires_imports() {
+        let exporter = AccountConfig {
+            name: "A".into(),
+            exports: vec![Export::stream("s")],
+            ..Default::default()
+        };
+        let importer = AccountConfig {
+            name: "B".into(),
+            imports: vec![Import::stream("A", "s")],
+            ..Default::default()
+        };
+        let before = Accounts::build(&[exporter.clone(), importer], true).expect("valid");
+        let system = Arc::new(Account::new("$SYS", true));
+        let added = AccountConfig {
+            name: "C".into(),
+            ..Default::default()
+        };
+        let after = before
+            .rebuild(&[exporter, added], true, Some(&system))
+            .expect("valid");
+        before.unwire();
+        let same = |name: &str| {
+            let (old, new) = (before.get(name), after.get(name));
+            old.zip(new).is_some_and(|(old, new)| Arc::ptr_eq(old, new))
+        };
+        assert!(same("$G") && same("A"));
+        assert!(after.get("B").is_none() && after.get("C").is_some());
+        assert!(
+            after
+                .get("$SYS")
+                .is_some_and(|kept| Arc::ptr_eq(kept, &system))
+        );
+        let a = after.get("A").expect("A");
+        assert!(
+            a.forwards.matches(b"s").plain.is_empty(),
+            "B's import is gone"
         );
     }
 }

@@ -316,6 +316,20 @@ impl Authenticator {
     }
 }
 
+impl Authenticator {
+    /// Where the listed user a client authenticated as (by its label, `user:<name>` or
+    /// `nkey:<key>`) is: `None` when no such user is listed, else its account (`None` is
+    /// `$G`). The single identity of `authorization` is not a listed user.
+    pub(crate) fn listed_account(&self, label: &str) -> Option<Option<&str>> {
+        let identity = match label.split_once(':') {
+            Some(("user", name)) => self.users.get(name),
+            Some(("nkey", key)) => self.nkeys.get(key),
+            _ => None,
+        }?;
+        Some(identity.account.as_deref())
+    }
+}
+
 impl Identity {
     /// The client this identity makes, once proven; `None` when the user may not connect
     /// on the client port.

@@ -9,7 +9,7 @@ use super::CloseReason;
 use super::connection::ClientConnection;
 use super::info::ClientIdentity;
 use crate::account::Account;
-use crate::auth::{AuthFailure, Authenticated, CompiledPermissions};
+use crate::auth::{AuthFailure, Authenticated, Authenticator, CompiledPermissions};
 use crate::subscription::BySid;
 
 impl ClientConnection {
@@ -47,7 +47,10 @@ impl ClientConnection {
             permissions,
             account,
         } = authenticated;
-        let account = self.account_named(account.as_deref());
+        // An account a reload removed since the user was checked admits nobody.
+        let Some(account) = self.account_named(account.as_deref()) else {
+            return Err(AuthFailure::default());
+        };
         if !self.handle.bind_account(account) {
             return Err(AuthFailure::default());
         }
@@ -65,11 +68,34 @@ impl ClientConnection {
         Ok(())
     }
 
-    /// The account a user is bound to: the one it names, else `$G`.
-    fn account_named(&self, name: Option<&str>) -> Arc<Account> {
-        name.and_then(|name| self.server.accounts.get(name))
-            .unwrap_or(&self.server.global_account)
-            .clone()
+    /// The account a user is bound to: the one it names (`None` if there is no such
+    /// account), else `$G`.
+    fn account_named(&self, name: Option<&str>) -> Option<Arc<Account>> {
+        match name {
+            Some(name) => self.server.accounts().get(name).cloned(),
+            None => Some(self.server.global_account.clone()),
+        }
+    }
+
+    /// Whether the client is bound to the account `name` names.
+    fn bound_to(&self, name: Option<&str>) -> bool {
+        self.account_named(name)
+            .is_some_and(|account| Arc::ptr_eq(&account, self.handle.account()))
+    }
+
+    /// After a reload: whether the listed user the client authenticated as (under
+    /// `previous`) is gone from the users, or now belongs to another account.
+    fn user_removed_or_moved(&self, previous: &Authenticator) -> bool {
+        let Some(label) = self.handle.identity().auth else {
+            return false;
+        };
+        if previous.listed_account(&label).is_none() {
+            return false;
+        }
+        match self.auth.listed_account(&label) {
+            None => true,
+            Some(account) => !self.bound_to(account),
+        }
     }
 
     /// Makes `permissions` the connection's: for its publishes, and for publishers that
@@ -142,14 +168,18 @@ impl ClientConnection {
     /// After a reload: checks the client's credentials against the new configuration,
     /// installs its new permissions and drops the subscriptions they no longer allow.
     pub(super) fn reauthenticate(&mut self) -> Result<(), CloseReason> {
-        self.auth = self.server.authenticator();
+        let previous = std::mem::replace(&mut self.auth, self.server.authenticator());
         // A JWT user keeps what its JWT gave it: operator mode cannot change by a reload.
         if self.jwt.is_some() {
             return Ok(());
         }
+        // As in the reference, a user that is gone or changed account is closed without an
+        // error, as if it had left; only credentials that no longer pass get one.
+        if self.user_removed_or_moved(&previous) {
+            return Err(CloseReason::ClientClosed);
+        }
         let checked = self.check_credentials().and_then(|authenticated| {
-            let account = self.account_named(authenticated.account.as_deref());
-            if Arc::ptr_eq(&account, self.handle.account()) {
+            if self.bound_to(authenticated.account.as_deref()) {
                 Ok(authenticated)
             } else {
                 Err(AuthFailure::default())
@@ -161,10 +191,9 @@ impl ClientConnection {
                 self.drop_forbidden_subscriptions();
                 Ok(())
             }
-            Err(_) => {
-                let error = ServerError::AuthorizationViolation;
-                client_log!(error, self.handle, "{error}");
-                self.send_err(&error);
+            Err(failure) => {
+                client_log!(error, self.handle, "{failure}");
+                self.send_err(&ServerError::AuthorizationViolation);
                 Err(CloseReason::AuthenticationViolation)
             }
         }

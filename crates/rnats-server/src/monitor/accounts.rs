@@ -54,10 +54,11 @@ pub(crate) fn accountz(monitor: &Monitor, query: &Query) -> Result<Reply, BadReq
         accounts: Vec::new(),
         account_detail: None,
     };
+    let accounts = server.accounts();
     match query.get("acc") {
-        "" => document.accounts = server.accounts.all().map(|a| a.name.clone()).collect(),
+        "" => document.accounts = accounts.all().map(|a| a.name.clone()).collect(),
         name => {
-            let Some(account) = server.accounts.get(name) else {
+            let Some(account) = accounts.get(name) else {
                 return Err(BadRequest(format!("Account {name} does not exist")));
             };
             let sublist = &account.sublist;

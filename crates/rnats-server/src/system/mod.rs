@@ -230,7 +230,7 @@ fn account_connections(server: &ServerState, system: &System, account: &str) {
         leafnodes: 0,
         total_conns: conns,
         num_subscriptions: server
-            .accounts
+            .accounts()
             .get(account)
             .map_or(0, |a| a.sublist.count()),
         sent: AccountTraffic::clients(sent.0, sent.1),
