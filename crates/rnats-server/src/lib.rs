@@ -27,7 +27,8 @@ mod system;
 mod tls;
 
 pub use account::config::{
-    AccountConfig, DEFAULT_RESPONSE_THRESHOLD, Export, Import, ResponseType, ShareKind,
+    AccountConfig, AccountLimits, DEFAULT_RESPONSE_THRESHOLD, Export, Import, ResponseType,
+    ShareKind,
 };
 pub use account::registry::check_accounts;
 pub use auth::{

@@ -18,6 +18,7 @@ fn account(name: &str, exports: Vec<Export>, imports: Vec<Import>) -> AccountCon
         name: name.to_owned(),
         exports,
         imports,
+        ..AccountConfig::default()
     }
 }
 

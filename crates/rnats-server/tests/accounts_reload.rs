@@ -21,6 +21,7 @@ fn account(name: &str, exports: Vec<Export>, imports: Vec<Import>) -> AccountCon
         name: name.to_owned(),
         exports,
         imports,
+        ..AccountConfig::default()
     }
 }
 

@@ -22,6 +22,7 @@ fn options() -> Options {
         name: name.to_owned(),
         exports: Vec::new(),
         imports: Vec::new(),
+        ..AccountConfig::default()
     };
     Options {
         users: vec![

@@ -262,6 +262,26 @@ const CORPUS: &[(&str, &str, Others)] = &[
         &[],
     ),
     (
+        "account limits and default permissions",
+        "accounts { A: { users: [{user: a, password: a}], limits: {max_connections: 2, max_subs: 3, max_payload: 1KB, max_leafs: 1}, default_permissions: {publish: \"x.>\"} }, B: { limits: {max_conn: -1, max_subscriptions: 0, max_pay: 5, max_leafnodes: 0} } }\n",
+        &[],
+    ),
+    (
+        "account limits unknown",
+        "accounts { A: { limits: {max_connections: 2, bogus: 1} } }\n",
+        &[],
+    ),
+    (
+        "account limits of a string",
+        "accounts { A: { limits: {max_payload: \"abc\"} } }\n",
+        &[],
+    ),
+    (
+        "account limits not a map",
+        "accounts { A: { limits: 5 } }\n",
+        &[],
+    ),
+    (
         "connection types",
         "authorization { users: [ {user: a, password: a, allowed_connection_types: [\"websocket\", \"STANDARD\"]}, {user: b, password: b, allowed_connection_types: \"MQTT\"} ] }\n",
         &[],

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::auth::Permissions;
+
 /// How long a service export's responder may answer a request by default.
 pub const DEFAULT_RESPONSE_THRESHOLD: Duration = Duration::from_secs(120);
 
@@ -14,6 +16,24 @@ pub struct AccountConfig {
     pub exports: Vec<Export>,
     /// Subjects this account takes from other accounts.
     pub imports: Vec<Import>,
+    /// The account's own limits, below the server's.
+    pub limits: AccountLimits,
+    /// The permissions of the account's users that have none of their own (the
+    /// `authorization` block's `default_permissions` are never theirs).
+    pub default_permissions: Option<Permissions>,
+}
+
+/// An account's `limits`; `None` leaves the server's (negative values in the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccountLimits {
+    /// Most client connections bound to the account at once.
+    pub max_connections: Option<usize>,
+    /// Most subscriptions per connection.
+    pub max_subscriptions: Option<usize>,
+    /// Largest payload.
+    pub max_payload: Option<u32>,
+    /// Most leaf node connections (kept for when leaf nodes come).
+    pub max_leafnodes: Option<usize>,
 }
 
 /// Whether an export or import is a stream (messages flow out) or a service (requests flow in).

@@ -133,11 +133,27 @@ impl Authenticator {
             .default_permissions
             .as_ref()
             .and_then(CompiledPermissions::compile);
+        // Users listed in an account take the account's default_permissions, not the
+        // `authorization` block's, as in the reference.
+        let account_defaults: HashMap<&str, Option<Arc<CompiledPermissions>>> =
+            (options.accounts.iter())
+                .filter_map(|account| {
+                    let defaults = account.default_permissions.as_ref()?;
+                    Some((
+                        account.name.as_str(),
+                        CompiledPermissions::compile(defaults),
+                    ))
+                })
+                .collect();
         let (mut users, mut nkeys) = (HashMap::new(), HashMap::new());
         for user in &options.users {
+            let defaults = match user.account.as_deref() {
+                Some(account) => account_defaults.get(account).unwrap_or(&None),
+                None => &default_permissions,
+            };
             let permissions = match &user.permissions {
                 Some(permissions) => CompiledPermissions::compile(permissions),
-                None => default_permissions.clone(),
+                None => defaults.clone(),
             };
             let account_user = user;
             let standard_allowed = allows_standard_connections(&user.allowed_connection_types);

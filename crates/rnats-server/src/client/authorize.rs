@@ -8,7 +8,9 @@ use rnats_proto::ServerError;
 use super::CloseReason;
 use super::connection::ClientConnection;
 use super::info::ClientIdentity;
+use super::limits::ConnectionLimits;
 use crate::account::Account;
+use crate::account::config::AccountLimits;
 use crate::auth::{AuthFailure, Authenticated, Authenticator, CompiledPermissions};
 use crate::subscription::BySid;
 
@@ -51,9 +53,22 @@ impl ClientConnection {
         let Some(account) = self.account_named(account.as_deref()) else {
             return Err(AuthFailure::default());
         };
+        let limits = self.configured_limits(&account.name);
+        if let Some(max) = limits.max_connections {
+            let active = (self.server.client_handles().iter())
+                .filter(|client| Arc::ptr_eq(client.account(), &account))
+                .count();
+            if active >= max {
+                return Err(AuthFailure::account_connections());
+            }
+        }
         if !self.handle.bind_account(account) {
             return Err(AuthFailure::default());
         }
+        self.set_limits(ConnectionLimits {
+            max_subscriptions: limits.max_subscriptions,
+            max_payload: limits.max_payload,
+        });
         self.handle.set_identity(ClientIdentity {
             name: text(&self.options.name),
             lang: text(&self.options.lang),
@@ -66,6 +81,15 @@ impl ClientConnection {
         self.install_permissions(permissions);
         crate::system::client_connected(&self.server, &self.handle);
         Ok(())
+    }
+
+    /// The `limits` the configuration gives account `name` (none for `$G` and the accounts
+    /// not configured).
+    fn configured_limits(&self, name: &str) -> AccountLimits {
+        (self.settings.accounts.iter())
+            .find(|account| account.name == name)
+            .map(|account| account.limits)
+            .unwrap_or_default()
     }
 
     /// The account a user is bound to: the one it names (`None` if there is no such
@@ -189,6 +213,11 @@ impl ClientConnection {
             Ok(authenticated) => {
                 self.install_permissions(authenticated.permissions);
                 self.drop_forbidden_subscriptions();
+                let limits = self.configured_limits(&self.handle.account().name);
+                self.set_limits(ConnectionLimits {
+                    max_subscriptions: limits.max_subscriptions,
+                    max_payload: limits.max_payload,
+                });
                 Ok(())
             }
             Err(failure) => {

@@ -170,6 +170,8 @@ pub(crate) struct ClientConnection {
     peer: Option<Box<CertIdentity>>,
     /// What a user JWT limits (operator mode); `None` for other clients.
     pub(super) jwt: Option<Box<super::operator::JwtSession>>,
+    /// Limits of its own, from its account or JWT, below the server's.
+    pub(super) limits: super::limits::ConnectionLimits,
 }
 
 /// What woke the reader.
@@ -209,6 +211,7 @@ impl ClientConnection {
             batch: Batch::default(),
             peer: None,
             jwt: None,
+            limits: super::limits::ConnectionLimits::default(),
             server,
             handle,
         }
@@ -229,7 +232,7 @@ impl ClientConnection {
         self.parser
             .set_max_control_line(settings.max_control_line as usize);
         self.parser.set_max_payload(settings.max_payload as usize);
-        self.apply_jwt_payload_limit();
+        self.apply_payload_limit();
         if !self.connected {
             self.auth = self.server.authenticator();
             self.parser
@@ -469,7 +472,7 @@ impl ClientConnection {
             self.send_err(&error);
             return;
         }
-        if !self.may_subscribe(subject, queue, sid) || !self.within_jwt_subscription_limit(sid) {
+        if !self.may_subscribe(subject, queue, sid) || !self.within_subscription_limit(sid) {
             return;
         }
         let mut subscriptions = self.handle.subscriptions.lock();

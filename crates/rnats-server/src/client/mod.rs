@@ -25,6 +25,7 @@ mod delivery;
 mod forward;
 pub(crate) mod info;
 mod internal;
+mod limits;
 mod match_cache;
 mod operator;
 mod outbound;

@@ -13,6 +13,7 @@ use rnats_proto::encode::encode_err;
 
 use super::connection::ClientConnection;
 use super::info::ClientIdentity;
+use super::limits::ConnectionLimits;
 use super::{ClientHandle, CloseReason};
 use crate::auth::AuthFailure;
 use crate::jwt::{Claims, UserClaims};
@@ -27,10 +28,6 @@ pub(crate) struct JwtSession {
     user: Arc<Claims<UserClaims>>,
     /// The account claims the current grant comes from.
     account: Arc<ResolvedAccount>,
-    /// The most subscriptions.
-    max_subscriptions: Option<usize>,
-    /// The largest payload, when the JWT limits it below the server's.
-    max_payload: Option<u32>,
 }
 
 impl ClientConnection {
@@ -111,8 +108,6 @@ impl ClientConnection {
         self.jwt = Some(Box::new(JwtSession {
             user: user.claims,
             account: user.grant.account.clone(),
-            max_subscriptions: None,
-            max_payload: None,
         }));
         self.apply_grant(user.grant);
     }
@@ -125,30 +120,17 @@ impl ClientConnection {
             return;
         };
         session.account = grant.account;
-        session.max_subscriptions = grant.max_subscriptions;
-        session.max_payload = grant.max_payload;
         self.install_permissions(grant.permissions);
         self.drop_forbidden_subscriptions();
-        self.apply_jwt_payload_limit();
-        let at_limit = grant
-            .max_subscriptions
-            .is_some_and(|max| self.handle.subscriptions.lock().len() >= max);
-        if at_limit {
+        self.set_limits(ConnectionLimits {
+            max_subscriptions: grant.max_subscriptions,
+            max_payload: grant.max_payload,
+        });
+        if self.at_subscription_limit() {
             client_log!(error, self.handle, "maximum subscriptions exceeded");
             self.send_err(&ServerError::MaxSubscriptionsExceeded);
             self.close_after(CLOSE_AT_LIMIT_DELAY, CloseReason::MaxSubscriptionsExceeded);
         }
-    }
-
-    /// Makes the parser take the JWT's payload limit, when it is below the server's.
-    pub(super) fn apply_jwt_payload_limit(&mut self) {
-        let server_max = self.settings.max_payload;
-        let max = self
-            .jwt
-            .as_ref()
-            .and_then(|session| session.max_payload)
-            .map_or(server_max, |payload| payload.min(server_max));
-        self.parser.set_max_payload(max as usize);
     }
 
     /// Grants the user JWT again if its account's claims changed since; closes the client
@@ -220,25 +202,6 @@ impl ClientConnection {
     fn expire_at(&self, expires: i64, error: ServerError) {
         let delay = Duration::from_secs(u64::try_from(expires - unix_now()).unwrap_or_default());
         self.later(delay, move |handle| expire(handle, error));
-    }
-
-    /// Whether the JWT's subscription limit allows one more; reports it when not.
-    pub(super) fn within_jwt_subscription_limit(&mut self, sid: &[u8]) -> bool {
-        let Some(max) = self
-            .jwt
-            .as_ref()
-            .and_then(|session| session.max_subscriptions)
-        else {
-            return true;
-        };
-        let subscriptions = self.handle.subscriptions.lock();
-        if subscriptions.len() < max || subscriptions.contains(sid) {
-            return true;
-        }
-        drop(subscriptions);
-        client_log!(error, self.handle, "maximum subscriptions exceeded");
-        self.send_err(&ServerError::MaxSubscriptionsExceeded);
-        false
     }
 }
 

@@ -3,11 +3,11 @@
 
 use rnats_conf::{Map, ValueKind};
 use rnats_server::{
-    AccountConfig, DEFAULT_RESPONSE_THRESHOLD, Export, Import, Options, ResponseType, ShareKind,
-    User,
+    AccountConfig, AccountLimits, DEFAULT_RESPONSE_THRESHOLD, Export, Import, Options,
+    ResponseType, ShareKind, User,
 };
 
-use super::authorization;
+use super::authorization::{self, go_value};
 use super::entries;
 use super::field::{Field, Problem, go_type};
 
@@ -21,8 +21,6 @@ const UNSUPPORTED: &[&str] = &[
     "js",
     "mappings",
     "maps",
-    "limits",
-    "default_permissions",
     "msg_trace",
     "trace_dest",
     "cluster_traffic",
@@ -94,11 +92,55 @@ fn read_account(field: &Field<'_>, options: &mut Options) -> Result<AccountConfi
                     account.imports.push(read_import(entry)?);
                 }
             }
+            "limits" => account.limits = read_limits(&inner)?,
+            "default_permissions" => {
+                account.default_permissions = Some(authorization::permissions(&inner)?);
+            }
             _ if UNSUPPORTED.contains(&key.as_str()) => return Err(unsupported(&inner, name)),
             _ => return Err(inner.error(format!("unknown field \"{}\"", inner.key()))),
         }
     }
     Ok(account)
+}
+
+/// An account's `limits` map; negative values leave the server's limit.
+fn read_limits(field: &Field<'_>) -> Result<AccountLimits, Problem> {
+    let ValueKind::Map(map) = field.kind() else {
+        return Err(field.error(format!(
+            "Expected account limits to be a map/struct, got {}",
+            go_value(field.kind())
+        )));
+    };
+    let mut limits = AccountLimits::default();
+    for inner in entries(map) {
+        let value = match inner.kind() {
+            ValueKind::Integer(value) => *value,
+            other => {
+                return Err(inner.error(format!(
+                    "interface conversion: interface {{}} is {}, not int64",
+                    go_type(other)
+                )));
+            }
+        };
+        let limit = |value: i64| usize::try_from(value).ok();
+        match inner.key().to_ascii_lowercase().as_str() {
+            "max_connections" | "max_conn" => limits.max_connections = limit(value),
+            "max_subscriptions" | "max_subs" => limits.max_subscriptions = limit(value),
+            "max_payload" | "max_pay" => {
+                limits.max_payload = u64::try_from(value)
+                    .ok()
+                    .map(|v| u32::try_from(v).unwrap_or(u32::MAX));
+            }
+            "max_leafnodes" | "max_leafs" => limits.max_leafnodes = limit(value),
+            _ => {
+                return Err(inner.error(format!(
+                    "Unknown field \"{}\" parsing account limits",
+                    inner.key()
+                )));
+            }
+        }
+    }
+    Ok(limits)
 }
 
 /// The error for an account setting rnats does not have yet.

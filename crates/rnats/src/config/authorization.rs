@@ -333,7 +333,7 @@ fn at(value: &Value, message: String) -> Problem {
 }
 
 /// A value as Go's `%v` prints the simple ones.
-fn go_value(kind: &ValueKind) -> String {
+pub(super) fn go_value(kind: &ValueKind) -> String {
     match kind {
         ValueKind::String(text) | ValueKind::Datetime(text) => text.clone(),
         ValueKind::Integer(value) => value.to_string(),
