@@ -220,3 +220,31 @@ async fn advisories_have_the_reference_keys() {
     assert_eq!(disconnect["reason"], ref_disconnect["reason"]);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_server_publishes_its_statistics_on_a_heartbeat() {
+    let server = Server::start(options()).await.expect("starts");
+    let system = login(server.client_addr(), "sys").await;
+    let mut heartbeats = system
+        .subscribe("$SYS.SERVER.*.STATSZ")
+        .await
+        .expect("subscribe");
+    // The first heartbeats come within seconds of the start (250 ms, then twice as late).
+    let heartbeat = tokio::time::timeout(Duration::from_secs(5), heartbeats.next())
+        .await
+        .expect("a heartbeat in time")
+        .expect("a message");
+    let id = server.server_id();
+    assert_eq!(
+        heartbeat.subject.as_str(),
+        format!("$SYS.SERVER.{id}.STATSZ")
+    );
+    let heartbeat: Value = serde_json::from_slice(&heartbeat.payload).expect("json");
+    let ping = request(&system, "$SYS.REQ.SERVER.PING", "").await;
+    assert_eq!(heartbeat["server"]["id"], id);
+    assert_eq!(
+        key_set(&heartbeat["statsz"]).len(),
+        key_set(&ping["statsz"]).len()
+    );
+    server.shutdown().await;
+}

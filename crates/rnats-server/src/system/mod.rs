@@ -93,11 +93,17 @@ impl System {
     /// Publishes `payload` on `subject` in the system account.
     /// Whether a message on `subject` would reach anyone: events nobody listens to are not
     /// even built, so a server without system users pays nothing per connection.
-    fn has_listeners(&self, subject: &str) -> bool {
+    pub(super) fn has_listeners(&self, subject: &str) -> bool {
         self.account.has_forwards() || !self.account.sublist.matches(subject.as_bytes()).is_empty()
     }
 
-    fn publish(&self, server: &ServerState, subject: &str, reply: Option<&[u8]>, payload: &[u8]) {
+    pub(super) fn publish(
+        &self,
+        server: &ServerState,
+        subject: &str,
+        reply: Option<&[u8]>,
+        payload: &[u8],
+    ) {
         publish_internal(
             &server.stats,
             &self.client,

@@ -4,6 +4,7 @@
 //! monitoring handlers with the request's JSON options as query parameters.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -33,6 +34,12 @@ pub(crate) enum Request {
     /// An operator's deletion of account JWTs (operator mode, directory resolvers).
     ClaimsDelete,
 }
+
+/// The first statsz heartbeat after start; each next one comes twice as late, up to
+/// `STATSZ_HEARTBEAT`.
+const FIRST_STATSZ_HEARTBEAT: Duration = Duration::from_millis(250);
+/// How often the server publishes its statistics on `$SYS.SERVER.<id>.STATSZ` once started.
+const STATSZ_HEARTBEAT: Duration = Duration::from_secs(10);
 
 /// The request suffixes and what answers them.
 const ENDPOINTS: [(&str, Request); 7] = [
@@ -77,10 +84,24 @@ pub(crate) async fn serve(server: Arc<ServerState>, table: Vec<Request>) {
     };
     let monitor = Monitor::new(server.clone());
     let mut bytes = Vec::new();
+    let heartbeat_subject = format!("$SYS.SERVER.{}.STATSZ", server.server_id);
+    let mut heartbeat_interval = FIRST_STATSZ_HEARTBEAT;
+    let heartbeat = tokio::time::sleep(heartbeat_interval);
+    tokio::pin!(heartbeat);
     loop {
         tokio::select! {
             () = server.shutdown.cancelled() => return,
             () = system.client.delivered_internal() => {}
+            () = &mut heartbeat => {
+                // As the reference: often at first, then every STATSZ_HEARTBEAT.
+                heartbeat_interval = (heartbeat_interval * 2).min(STATSZ_HEARTBEAT);
+                heartbeat.as_mut().reset(tokio::time::Instant::now() + heartbeat_interval);
+                if system.has_listeners(&heartbeat_subject) {
+                    let update = answer(&monitor, system, Request::Statsz, b"");
+                    system.publish(&server, &heartbeat_subject, None, &update);
+                }
+                continue;
+            }
         }
         bytes.clear();
         if !system.client.take_internal(&mut bytes) {
