@@ -14,8 +14,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::account::Account;
 use crate::account::registry::Accounts;
+use crate::account::{Account, Traffic};
 use crate::auth::Authenticator;
 use crate::client::ClientHandle;
 use crate::client::info::ConnectionSnapshot;
@@ -558,6 +558,12 @@ impl ServerState {
     /// Forgets a closed client, keeping its last snapshot for monitoring.
     pub(crate) fn deregister(&self, client: &ClientHandle, last: ConnectionSnapshot) {
         self.clients.lock().remove(&client.id);
+        client.account().record_closed(Traffic {
+            in_msgs: last.in_msgs,
+            in_bytes: last.in_bytes,
+            out_msgs: last.out_msgs,
+            out_bytes: last.out_bytes,
+        });
         crate::system::client_disconnected(self, client, &last);
         let limit = self.options().max_closed_clients;
         if limit == 0 {

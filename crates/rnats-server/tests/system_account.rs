@@ -15,7 +15,8 @@ const WAIT: Duration = Duration::from_secs(5);
 
 /// The reference's configuration of the same accounts and users as [`options`].
 const REFERENCE_CONFIG: &str = "accounts {\n  SYS: { users: [{user: sys, password: pw}] }\n  \
-     A: { users: [{user: a, password: pw}] }\n}\nsystem_account: SYS\n";
+     A: { users: [{user: a, password: pw}] }\n  B: { users: [{user: b, password: pw}] }\n}\n\
+     system_account: SYS\n";
 
 fn options() -> Options {
     let account = |name: &str| AccountConfig {
@@ -28,8 +29,9 @@ fn options() -> Options {
         users: vec![
             User::password("sys", "pw").in_account("SYS"),
             User::password("a", "pw").in_account("A"),
+            User::password("b", "pw").in_account("B"),
         ],
-        accounts: vec![account("SYS"), account("A")],
+        accounts: vec![account("SYS"), account("A"), account("B")],
         system_account: Some("SYS".to_owned()),
         ..Options::local()
     }
@@ -246,5 +248,278 @@ async fn the_server_publishes_its_statistics_on_a_heartbeat() {
         key_set(&heartbeat["statsz"]).len(),
         key_set(&ping["statsz"]).len()
     );
+    server.shutdown().await;
+}
+
+/// The kinds of `$SYS.REQ.ACCOUNT.<account>.<KIND>` requests.
+const ACCOUNT_KINDS: [&str; 7] = ["CONNZ", "SUBSZ", "INFO", "CONNS", "STATZ", "LEAFZ", "JSZ"];
+
+/// The clients an account request reports on: one of account A, subscribed to `foo`, that
+/// published on `foo` (and received it) and on `bar` (nobody listens), and one of B.
+struct AccountClients {
+    _a: (Client, async_nats::Subscriber),
+    _b: Client,
+    system: Client,
+}
+
+async fn account_clients(addr: SocketAddr) -> AccountClients {
+    let a = login(addr, "a").await;
+    let mut on_foo = a.subscribe("foo").await.expect("subscribes");
+    a.publish("foo", "hi".into()).await.expect("publishes");
+    a.publish("bar", "abc".into()).await.expect("publishes");
+    tokio::time::timeout(WAIT, on_foo.next())
+        .await
+        .expect("delivered in time")
+        .expect("subscription open");
+    a.flush().await.expect("flushes");
+    let b = login(addr, "b").await;
+    b.flush().await.expect("flushes");
+    AccountClients {
+        _a: (a, on_foo),
+        _b: b,
+        system: login(addr, "sys").await,
+    }
+}
+
+/// Each kind's answer about account A, by kind.
+async fn account_answers(system: &Client) -> Vec<(&'static str, Value)> {
+    let mut answers = Vec::new();
+    for kind in ACCOUNT_KINDS {
+        let subject = format!("$SYS.REQ.ACCOUNT.A.{kind}");
+        answers.push((kind, request(system, &subject, "").await));
+    }
+    answers
+}
+
+/// The first answer on an inbox to a request with no answer due, then one that is answered:
+/// the server answers in order, so the second one's arriving first proves the first got none.
+async fn is_unanswered(system: &Client, subject: &str, payload: &str) -> bool {
+    let inbox = system.new_inbox();
+    let mut answers = system
+        .subscribe(format!("{inbox}.*"))
+        .await
+        .expect("subscribes");
+    system
+        .publish_with_reply(
+            subject.to_owned(),
+            format!("{inbox}.1"),
+            payload.to_owned().into(),
+        )
+        .await
+        .expect("publishes");
+    system
+        .publish_with_reply("$SYS.REQ.SERVER.PING.IDZ", format!("{inbox}.2"), "".into())
+        .await
+        .expect("publishes");
+    let first = tokio::time::timeout(WAIT, answers.next())
+        .await
+        .expect("an answer in time")
+        .expect("subscription open");
+    first.subject.as_str() == format!("{inbox}.2")
+}
+
+#[tokio::test]
+async fn account_requests_report_on_the_named_account_only() {
+    let server = Server::start(options()).await.expect("starts");
+    let clients = account_clients(server.client_addr()).await;
+    let system = &clients.system;
+    let answers = account_answers(system).await;
+    let answer = |kind: &str| -> &Value {
+        let found = answers.iter().find(|(k, _)| *k == kind);
+        &found.expect("asked").1
+    };
+
+    let connz = &answer("CONNZ")["data"];
+    assert_eq!(
+        connz["total"], 1,
+        "B's and the system user's are not counted"
+    );
+    let connections = connz["connections"].as_array().expect("connections");
+    assert_eq!(connections.len(), 1);
+    assert_eq!(connections[0]["subscriptions"], 1);
+    assert_eq!(connections[0]["in_msgs"], 2);
+
+    // The reference also lists 4 subscriptions its system imports make in every account.
+    let subsz = &answer("SUBSZ")["data"];
+    let subscriptions = subsz["subscriptions_list"].as_array().expect("listed");
+    assert_eq!(subscriptions.len(), 1);
+    assert_eq!(subscriptions[0]["account"], "A");
+    assert_eq!(subscriptions[0]["subject"], "foo");
+
+    let info = &answer("INFO")["data"];
+    assert_eq!(info["account_name"], "A");
+    assert_eq!(info["client_connections"], 1);
+
+    let conns = answer("CONNS");
+    assert_eq!(
+        conns["type"],
+        "io.nats.server.advisory.v1.account_connections"
+    );
+    assert_eq!(conns["acc"], "A");
+    assert_eq!(conns["conns"], 1);
+    // Received from A's client: both messages; sent to it: the one on `foo`.
+    assert_eq!(conns["received"]["msgs"], 2);
+    assert_eq!(conns["received"]["bytes"], 5);
+    assert_eq!(conns["sent"]["msgs"], 1);
+
+    let statz = answer("STATZ")["data"]["account_statz"]
+        .as_array()
+        .expect("account_statz");
+    assert_eq!(statz.len(), 1);
+    assert_eq!(statz[0]["acc"], "A");
+    assert_eq!(statz[0]["received"], conns["received"]);
+
+    assert_eq!(answer("LEAFZ")["data"]["leafnodes"], 0);
+    let jsz = answer("JSZ");
+    assert!(jsz["data"].is_null());
+    assert_eq!(jsz["error"]["code"], 500);
+    assert_eq!(jsz["error"]["description"], "jetstream not enabled");
+
+    // The subject's account wins over the options'.
+    let connz_b = request(system, "$SYS.REQ.ACCOUNT.A.CONNZ", r#"{"acc":"B"}"#).await;
+    assert_eq!(connz_b["data"]["connections"][0]["in_msgs"], 2);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn account_requests_for_unknown_or_idle_accounts() {
+    let server = Server::start(options()).await.expect("starts");
+    let clients = account_clients(server.client_addr()).await;
+    let system = &clients.system;
+
+    let connz = request(system, "$SYS.REQ.ACCOUNT.NOPE.CONNZ", "").await;
+    assert!(connz["data"]["connections"].is_null());
+    let info = request(system, "$SYS.REQ.ACCOUNT.NOPE.INFO", "").await;
+    assert!(info["data"].is_null());
+    assert_eq!(info["error"]["code"], 500);
+    assert_eq!(info["error"]["description"], "Account NOPE does not exist");
+    assert!(is_unanswered(system, "$SYS.REQ.ACCOUNT.NOPE.CONNS", "").await);
+    assert!(is_unanswered(system, "$SYS.REQ.ACCOUNT.NOPE.STATZ", "").await);
+
+    // `PING` reads the accounts from the options: SYS has a connection but is not asked for.
+    let statz = request(
+        system,
+        "$SYS.REQ.ACCOUNT.PING.STATZ",
+        r#"{"accounts":["A","B"],"include_unused":true}"#,
+    )
+    .await;
+    let names: Vec<&Value> = statz["data"]["account_statz"]
+        .as_array()
+        .expect("account_statz")
+        .iter()
+        .map(|stat| &stat["acc"])
+        .collect();
+    assert_eq!(names, ["A", "B"]);
+
+    let unused = request(
+        system,
+        "$SYS.REQ.ACCOUNT.NOPE.STATZ",
+        r#"{"include_unused":true}"#,
+    )
+    .await;
+    assert_eq!(unused["data"]["account_statz"], Value::Array(Vec::new()));
+    let bad = request(
+        system,
+        "$SYS.REQ.ACCOUNT.A.STATZ",
+        r#"{"include_unused":"x"}"#,
+    )
+    .await;
+    assert_eq!(bad["error"]["code"], 400);
+
+    let unknown_kind = tokio::time::timeout(
+        WAIT,
+        system.request("$SYS.REQ.ACCOUNT.A.NOPE".to_owned(), "".into()),
+    )
+    .await
+    .expect("no hang");
+    let error = unknown_kind.expect_err("nobody answers");
+    assert_eq!(
+        error.kind(),
+        async_nats::client::RequestErrorKind::NoResponders
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn account_requests_have_the_reference_keys_and_values() {
+    let reference = ReferenceServer::builder()
+        .config(REFERENCE_CONFIG)
+        .start_async()
+        .await;
+    let server = Server::start(options()).await.expect("starts");
+    let ref_clients = account_clients(reference.addr()).await;
+    let clients = account_clients(server.client_addr()).await;
+    let ref_answers = account_answers(&ref_clients.system).await;
+    let answers = account_answers(&clients.system).await;
+    // The reference's system imports: 4 subscriptions and the imports listing them.
+    const SYSTEM_IMPORT_SUBSCRIPTIONS: u64 = 4;
+    for ((kind, ref_answer), (_, answer)) in ref_answers.iter().zip(&answers) {
+        let mut ref_keys = key_set(ref_answer);
+        ref_keys.remove("data.imports");
+        assert_eq!(key_set(answer), ref_keys, "{kind}");
+    }
+    let answer = |answers: &[(&str, Value)], kind: &str| -> Value {
+        let found = answers.iter().find(|(k, _)| *k == kind);
+        found.expect("asked").1.clone()
+    };
+    let ref_connz = answer(&ref_answers, "CONNZ");
+    let connz = answer(&answers, "CONNZ");
+    let connection = |connz: &Value| key_set(&connz["data"]["connections"][0]);
+    assert_eq!(connection(&connz), connection(&ref_connz));
+    assert_eq!(connz["data"]["total"], ref_connz["data"]["total"]);
+
+    let ref_subsz = answer(&ref_answers, "SUBSZ");
+    let subsz = answer(&answers, "SUBSZ");
+    let listed = |subsz: &Value| -> Vec<Value> {
+        let list = subsz["data"]["subscriptions_list"].as_array().cloned();
+        let mut list = list.expect("listed");
+        // The reference's own subscriptions are in the other connection; `cid`s differ.
+        list.retain(|sub| {
+            !sub["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("$SYS"))
+        });
+        for sub in &mut list {
+            sub["cid"] = Value::Null;
+        }
+        list
+    };
+    assert_eq!(listed(&subsz), listed(&ref_subsz));
+
+    let count = |value: &Value| value.as_u64().expect("a count");
+    let ref_info = answer(&ref_answers, "INFO");
+    let info = answer(&answers, "INFO");
+    assert_eq!(
+        count(&info["data"]["subscriptions"]) + SYSTEM_IMPORT_SUBSCRIPTIONS,
+        count(&ref_info["data"]["subscriptions"])
+    );
+    assert_eq!(
+        info["data"]["client_connections"],
+        ref_info["data"]["client_connections"]
+    );
+
+    let ref_conns = answer(&ref_answers, "CONNS");
+    let conns = answer(&answers, "CONNS");
+    let ref_statz = answer(&ref_answers, "STATZ");
+    let statz = answer(&answers, "STATZ");
+    for (ours, theirs) in [
+        (&conns, &ref_conns),
+        (
+            &statz["data"]["account_statz"][0],
+            &ref_statz["data"]["account_statz"][0],
+        ),
+    ] {
+        for key in ["acc", "name", "conns", "total_conns", "sent", "received"] {
+            assert_eq!(ours[key], theirs[key], "{key}");
+        }
+        assert_eq!(
+            count(&ours["num_subscriptions"]) + SYSTEM_IMPORT_SUBSCRIPTIONS,
+            count(&theirs["num_subscriptions"])
+        );
+    }
+    let ref_jsz = answer(&ref_answers, "JSZ");
+    let jsz = answer(&answers, "JSZ");
+    assert_eq!(jsz["data"], ref_jsz["data"]);
+    assert_eq!(jsz["error"], ref_jsz["error"]);
     server.shutdown().await;
 }

@@ -7,7 +7,7 @@ pub(crate) mod transform;
 pub(crate) mod wiring;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rnats_subject::Sublist;
 
@@ -31,6 +31,38 @@ pub(crate) struct Account {
     pub(crate) reply_prefix: Box<str>,
     /// Where responses to requests imported into this account go.
     pub(crate) responses: ResponseRoutes,
+    /// The traffic of the account's connections that closed: its statistics cover the
+    /// account's lifetime, as the reference's do.
+    closed_traffic: [AtomicU64; 4],
+}
+
+/// Messages and bytes the server received from an account's clients, then sent to them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Traffic {
+    /// Messages received from the clients.
+    pub(crate) in_msgs: u64,
+    /// Bytes received from the clients.
+    pub(crate) in_bytes: u64,
+    /// Messages sent to the clients.
+    pub(crate) out_msgs: u64,
+    /// Bytes sent to the clients.
+    pub(crate) out_bytes: u64,
+}
+
+impl Traffic {
+    fn as_array(self) -> [u64; 4] {
+        [self.in_msgs, self.in_bytes, self.out_msgs, self.out_bytes]
+    }
+
+    /// Both counts added up.
+    pub(crate) fn plus(self, other: Traffic) -> Traffic {
+        Traffic {
+            in_msgs: self.in_msgs.saturating_add(other.in_msgs),
+            in_bytes: self.in_bytes.saturating_add(other.in_bytes),
+            out_msgs: self.out_msgs.saturating_add(other.out_msgs),
+            out_bytes: self.out_bytes.saturating_add(other.out_bytes),
+        }
+    }
 }
 
 impl Account {
@@ -48,6 +80,7 @@ impl Account {
             has_forwards: AtomicBool::new(false),
             reply_prefix: forward::new_reply_prefix(),
             responses: ResponseRoutes::default(),
+            closed_traffic: Default::default(),
         }
     }
 
@@ -72,6 +105,27 @@ impl Account {
     /// not clear it wrongly.
     pub(crate) fn remove_forward(&self, forward: &ForwardRef) {
         self.forwards.remove(&forward.0.filter, None, forward);
+    }
+
+    /// Adds the traffic of a connection that closed to the account's.
+    pub(crate) fn record_closed(&self, traffic: Traffic) {
+        for (total, value) in self.closed_traffic.iter().zip(traffic.as_array()) {
+            total.fetch_add(value, Ordering::Relaxed);
+        }
+    }
+
+    /// The traffic of the account's connections that closed.
+    pub(crate) fn closed_traffic(&self) -> Traffic {
+        let [in_msgs, in_bytes, out_msgs, out_bytes] = self
+            .closed_traffic
+            .each_ref()
+            .map(|c| c.load(Ordering::Relaxed));
+        Traffic {
+            in_msgs,
+            in_bytes,
+            out_msgs,
+            out_bytes,
+        }
     }
 
     /// Removes a subscription from the account's Sublist.

@@ -12,7 +12,7 @@ use super::reply::Reply;
 use super::router::paths;
 use super::subsz::SublistStatsJson;
 use super::{Monitor, format};
-use crate::account::GLOBAL_ACCOUNT;
+use crate::account::{Account, GLOBAL_ACCOUNT};
 
 /// The `/accountz` document.
 #[derive(Debug, Serialize)]
@@ -61,28 +61,44 @@ pub(crate) fn accountz(monitor: &Monitor, query: &Query) -> Result<Reply, BadReq
             let Some(account) = accounts.get(name) else {
                 return Err(BadRequest(format!("Account {name} does not exist")));
             };
-            let sublist = &account.sublist;
-            let client_connections = server
-                .open_connections(false)
-                .iter()
-                .filter(|c| c.account == account.name)
-                .count();
-            document.account_detail = Some(AccountInfo {
-                account_name: account.name.clone(),
-                // Accounts are created with the server and never updated.
-                update_time: format::rfc3339_nanos(server.started),
-                expired: false,
-                complete: true,
-                jetstream_enabled: false,
-                leafnode_connections: 0,
-                client_connections,
-                subscriptions: sublist.count(),
-                name_tag: account.name.clone(),
-                sublist_stats: SublistStatsJson::from(&sublist.stats()),
-            });
+            document.account_detail = Some(account_info(monitor, account));
         }
     }
     Ok(Reply::json(&document))
+}
+
+/// `account_detail` for `account`.
+fn account_info(monitor: &Monitor, account: &Account) -> AccountInfo {
+    let server = &monitor.server;
+    let sublist = &account.sublist;
+    let client_connections = server
+        .open_connections(false)
+        .iter()
+        .filter(|c| c.account == account.name)
+        .count();
+    AccountInfo {
+        account_name: account.name.clone(),
+        // Accounts are created with the server and never updated.
+        update_time: format::rfc3339_nanos(server.started),
+        expired: false,
+        complete: true,
+        jetstream_enabled: false,
+        leafnode_connections: 0,
+        client_connections,
+        subscriptions: sublist.count(),
+        name_tag: account.name.clone(),
+        sublist_stats: SublistStatsJson::from(&sublist.stats()),
+    }
+}
+
+/// The `account_detail` of `/accountz?acc=<name>` as JSON, for the system account's
+/// `INFO` request; the error is the reference's text for an unknown account.
+pub(crate) fn account_detail(monitor: &Monitor, name: &str) -> Result<Vec<u8>, BadRequest> {
+    let accounts = monitor.server.accounts();
+    let account = accounts
+        .get(name)
+        .ok_or_else(|| BadRequest(format!("Account {name} does not exist")))?;
+    Ok(super::json::to_vec(&account_info(monitor, account), None))
 }
 
 /// The `/accstatz` document.

@@ -158,7 +158,13 @@ pub(crate) fn connz(monitor: &Monitor, request: &ConnzRequest<'_>) -> Result<Con
 
     let mut candidates = Vec::new();
     if request.state.includes_open() {
-        candidates.extend(server.open_connections(request.subs != SubsShown::None));
+        // Like closed ones, open connections count only in the account asked for.
+        candidates.extend(
+            server
+                .open_connections(request.subs != SubsShown::None)
+                .into_iter()
+                .filter(|c| request.account.is_empty() || recorded_account(c) == request.account),
+        );
     }
     if request.state.includes_closed() {
         // Closed connections count only when they match the account asked for.

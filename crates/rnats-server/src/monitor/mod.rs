@@ -93,6 +93,11 @@ pub(crate) fn answer(monitor: &Monitor, path: &str, query: &query::Query) -> rep
     router::route_endpoint(monitor, path, query)
 }
 
+/// The `account_detail` of `/accountz?acc=<name>`, for the system account's `INFO` request.
+pub(crate) fn account_detail(monitor: &Monitor, name: &str) -> Result<Vec<u8>, query::BadRequest> {
+    accounts::account_detail(monitor, name)
+}
+
 impl Monitor {
     /// Handler state for `server`, with its own request counts.
     pub(crate) fn new(server: Arc<ServerState>) -> Self {

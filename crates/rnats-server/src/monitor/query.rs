@@ -36,6 +36,11 @@ impl Query {
         Query { pairs }
     }
 
+    /// Sets `name` to `value` ahead of any value the query had: the first value wins.
+    pub(crate) fn set_first(&mut self, name: &str, value: &str) {
+        self.pairs.insert(0, (name.to_owned(), value.to_owned()));
+    }
+
     /// The first value of `name`, or `""`.
     pub(crate) fn get(&self, name: &str) -> &str {
         self.pairs

@@ -9,7 +9,6 @@ use super::query::{BadRequest, Query};
 use super::reply::Reply;
 use super::router::paths;
 use super::{Monitor, format};
-use crate::account::GLOBAL_ACCOUNT;
 use crate::subscription::SubscriptionRef;
 
 /// Subscriptions per page unless `limit` says otherwise.
@@ -86,9 +85,14 @@ pub(crate) fn subsz(
             "invalid test subject, must be valid publish subject: {test}"
         )));
     }
-    // Only the global account exists; any other name matches no account and counts nothing.
-    let sublist = (account.is_empty() || account == GLOBAL_ACCOUNT)
-        .then_some(&monitor.server.global_account.sublist);
+    // Without `acc`, the global account's: rnats does not add up every account's, as the
+    // reference does. An unknown account counts nothing.
+    let accounts = monitor.server.accounts();
+    let sublist = if account.is_empty() {
+        Some(&monitor.server.global_account.sublist)
+    } else {
+        accounts.get(account).map(|a| &a.sublist)
+    };
     let mut document = Subsz {
         server_id: monitor.server.server_id.clone(),
         now: format::rfc3339_nanos(std::time::SystemTime::now()),

@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::System;
+use super::accounts::subject_account;
 use super::events::ServerInfoJson;
 use super::requests::Request;
 use crate::monitor::json;
@@ -34,13 +35,6 @@ pub(crate) fn subjects(operator: &OperatorMode) -> Vec<(String, Request)> {
         ));
     }
     subjects
-}
-
-/// The account key of `$SYS.REQ.ACCOUNT.<key>.<...>`.
-fn subject_account(subject: &[u8]) -> Option<&str> {
-    let rest = subject.strip_prefix(b"$SYS.REQ.ACCOUNT.")?;
-    let end = rest.iter().position(|&b| b == b'.')?;
-    std::str::from_utf8(rest.get(..end)?).ok()
 }
 
 /// The answer to an update or a lookup; `None` when none is due.

@@ -151,14 +151,9 @@ impl AccountTraffic {
     }
 }
 
-/// `$SYS.ACCOUNT.<account>.SERVER.CONNS`: an account's connections on this server.
+/// An account's connections and traffic on this server, as `STATZ` lists them.
 #[derive(Debug, Serialize)]
-pub(crate) struct AccountConnections {
-    #[serde(rename = "type")]
-    pub(crate) kind: &'static str,
-    pub(crate) id: String,
-    pub(crate) timestamp: String,
-    pub(crate) server: ServerInfoJson,
+pub(crate) struct AccountStat {
     pub(crate) acc: String,
     pub(crate) name: String,
     pub(crate) conns: usize,
@@ -168,6 +163,18 @@ pub(crate) struct AccountConnections {
     pub(crate) sent: AccountTraffic,
     pub(crate) received: AccountTraffic,
     pub(crate) slow_consumers: u64,
+}
+
+/// `$SYS.ACCOUNT.<account>.SERVER.CONNS`: an account's connections on this server.
+#[derive(Debug, Serialize)]
+pub(crate) struct AccountConnections {
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) id: String,
+    pub(crate) timestamp: String,
+    pub(crate) server: ServerInfoJson,
+    #[serde(flatten)]
+    pub(crate) stat: AccountStat,
 }
 
 /// The advisory types.

@@ -7,6 +7,7 @@
 //! task here, which answers them. Only users of the system account can see any of it, by
 //! account isolation.
 
+mod accounts;
 mod claims;
 mod events;
 mod requests;
@@ -26,8 +27,8 @@ use crate::monitor::json;
 use crate::options::Options;
 use crate::server::ServerState;
 use events::{
-    ACCOUNT_CONNECTIONS_TYPE, AccountConnections, AccountTraffic, CONNECT_TYPE, ClientInfoJson,
-    ConnectEvent, DISCONNECT_TYPE, DisconnectEvent, MsgBytes, ServerInfoJson,
+    CONNECT_TYPE, ClientInfoJson, ConnectEvent, DISCONNECT_TYPE, DisconnectEvent, MsgBytes,
+    ServerInfoJson,
 };
 
 /// The system account's name when the options name none.
@@ -204,8 +205,7 @@ pub(crate) fn shutting_down(server: &ServerState) {
 }
 
 /// Publishes an account's connection count on `$SYS.ACCOUNT.<account>.SERVER.CONNS` and on
-/// the older `$SYS.SERVER.ACCOUNT.<account>.CONNS`. The traffic is that of the account's
-/// open connections.
+/// the older `$SYS.SERVER.ACCOUNT.<account>.CONNS`.
 fn account_connections(server: &ServerState, system: &System, account: &str) {
     let subjects = [
         format!("$SYS.SERVER.ACCOUNT.{account}.CONNS"),
@@ -214,36 +214,12 @@ fn account_connections(server: &ServerState, system: &System, account: &str) {
     if !subjects.iter().any(|subject| system.has_listeners(subject)) {
         return;
     }
-    // Counted from the live handles' counters: no snapshot per connection.
-    let (mut conns, mut sent, mut received) = (0, (0, 0), (0, 0));
-    for client in server.client_handles() {
-        if client.account().name == account {
-            conns += 1;
-            let (in_msgs, in_bytes) = client.activity.inbound();
-            let (out_msgs, out_bytes, _) = client.outbound_counts();
-            sent = (sent.0 + in_msgs, sent.1 + in_bytes);
-            received = (received.0 + out_msgs, received.1 + out_bytes);
-        }
-    }
-    let document = AccountConnections {
-        kind: ACCOUNT_CONNECTIONS_TYPE,
-        id: random_token(EVENT_ID_LEN),
-        timestamp: rfc3339_nanos(SystemTime::now()),
-        server: system.server_info(server),
-        acc: account.to_owned(),
-        name: account.to_owned(),
-        conns,
-        leafnodes: 0,
-        total_conns: conns,
-        num_subscriptions: server
-            .accounts()
-            .get(account)
-            .map_or(0, |a| a.sublist.count()),
-        sent: AccountTraffic::clients(sent.0, sent.1),
-        received: AccountTraffic::clients(received.0, received.1),
-        slow_consumers: 0,
+    let accounts = server.accounts();
+    let Some(account) = accounts.get(account) else {
+        return;
     };
-    let payload = json::to_vec(&document, None);
+    let stat = accounts::account_stat(server, account);
+    let payload = accounts::connections_document(server, system, stat);
     for subject in &subjects {
         system.publish(server, subject, None, &payload);
     }

@@ -33,6 +33,8 @@ pub(crate) enum Request {
     ClaimsLookup,
     /// An operator's deletion of account JWTs (operator mode, directory resolvers).
     ClaimsDelete,
+    /// A request about the account the subject names (`$SYS.REQ.ACCOUNT.<account>.<X>`).
+    Account(super::accounts::AccountRequest),
 }
 
 /// The first statsz heartbeat after start; each next one comes twice as late, up to
@@ -64,6 +66,7 @@ pub(crate) fn subscribe(
         subjects.push((format!("$SYS.REQ.SERVER.PING.{suffix}"), request));
         subjects.push((format!("$SYS.REQ.SERVER.{server_id}.{suffix}"), request));
     }
+    subjects.extend(super::accounts::subjects());
     if let Some(operator) = operator {
         subjects.extend(super::claims::subjects(operator));
     }
@@ -132,6 +135,18 @@ pub(crate) async fn serve(server: Arc<ServerState>, table: Vec<Request>) {
                         publish_reply(&server, system, reply, &answer);
                     }
                 }
+                Some(Request::Account(request)) => {
+                    let answer = super::accounts::answer(
+                        &monitor,
+                        system,
+                        *request,
+                        message.subject,
+                        message.payload,
+                    );
+                    if let Some(answer) = answer {
+                        publish_reply(&server, system, reply, &answer);
+                    }
+                }
                 Some(request) => {
                     let answer = answer(&monitor, system, *request, message.payload);
                     publish_reply(&server, system, reply, &answer);
@@ -150,8 +165,11 @@ fn publish_reply(server: &ServerState, system: &System, reply: &[u8], payload: &
 fn answer(monitor: &Monitor, system: &System, request: Request, payload: &[u8]) -> Vec<u8> {
     let server = &monitor.server;
     match request {
-        // Answered in `claims.rs`.
-        Request::ClaimsUpdate | Request::ClaimsLookup | Request::ClaimsDelete => Vec::new(),
+        // Answered in `claims.rs` and `accounts.rs`.
+        Request::ClaimsUpdate
+        | Request::ClaimsLookup
+        | Request::ClaimsDelete
+        | Request::Account(_) => Vec::new(),
         Request::Idz => json::to_vec(&identity(server, system), None),
         Request::Statsz => json::to_vec(
             &StatszAnswer {
@@ -161,50 +179,77 @@ fn answer(monitor: &Monitor, system: &System, request: Request, payload: &[u8]) 
             None,
         ),
         Request::Monitor(path) => {
-            let outcome = query(path, payload).and_then(|query| {
-                let reply = crate::monitor::answer(monitor, path, &query);
-                if reply.status.is_client_error() {
-                    let text = String::from_utf8_lossy(&reply.body).trim_end().to_owned();
-                    Err(text)
-                } else {
-                    let mut data = compact(&reply.body);
-                    // The health answer carries its HTTP status here, as the reference's does.
-                    if path == "/healthz" && data.pop() == Some(b'}') {
-                        let code = reply.status.as_u16();
-                        data.extend_from_slice(format!(",\"status_code\":{code}}}").as_bytes());
-                    }
-                    Ok(data)
-                }
-            });
-            let server_info = system.server_info(server);
+            let outcome =
+                query(path, payload).and_then(|query| monitor_data(monitor, path, &query));
             match outcome {
-                Ok(data) => {
-                    let head = json::to_vec(&server_info, None);
-                    let mut out = Vec::with_capacity(head.len() + data.len() + 20);
-                    out.extend_from_slice(b"{\"server\":");
-                    out.extend_from_slice(&head);
-                    out.extend_from_slice(b",\"data\":");
-                    out.extend_from_slice(&data);
-                    out.push(b'}');
-                    out
-                }
-                Err(description) => json::to_vec(
-                    &ErrorAnswer {
-                        server: server_info,
-                        error: ApiError {
-                            code: 400,
-                            description,
-                        },
-                    },
-                    None,
-                ),
+                Ok(data) => with_data(system.server_info(server), &data),
+                Err(description) => error_answer(system.server_info(server), 400, description),
             }
         }
     }
 }
 
+/// The compact JSON of a monitoring endpoint's answer to `query`; the error is the text of
+/// a 400.
+pub(super) fn monitor_data(
+    monitor: &Monitor,
+    path: &str,
+    query: &Query,
+) -> Result<Vec<u8>, String> {
+    let reply = crate::monitor::answer(monitor, path, query);
+    if reply.status.is_client_error() {
+        return Err(String::from_utf8_lossy(&reply.body).trim_end().to_owned());
+    }
+    let mut data = compact(&reply.body);
+    // The health answer carries its HTTP status here, as the reference's does.
+    if path == "/healthz" && data.pop() == Some(b'}') {
+        let code = reply.status.as_u16();
+        data.extend_from_slice(format!(",\"status_code\":{code}}}").as_bytes());
+    }
+    Ok(data)
+}
+
+/// `{"server":{...},"data":<data>}`.
+pub(super) fn with_data(server: ServerInfoJson, data: &[u8]) -> Vec<u8> {
+    let head = json::to_vec(&server, None);
+    let mut out = Vec::with_capacity(head.len() + data.len() + 20);
+    out.extend_from_slice(b"{\"server\":");
+    out.extend_from_slice(&head);
+    out.extend_from_slice(b",\"data\":");
+    out.extend_from_slice(data);
+    out.push(b'}');
+    out
+}
+
+/// `{"server":{...},"error":{"code":..,"description":..}}`: a request that could not be
+/// decoded (400).
+pub(super) fn error_answer(server: ServerInfoJson, code: u16, description: String) -> Vec<u8> {
+    json::to_vec(
+        &ErrorAnswer {
+            server,
+            error: ApiError { code, description },
+        },
+        None,
+    )
+}
+
+/// `{"server":{...},"data":null,"error":{...}}`: a request decoded but failed (500).
+pub(super) fn failure_answer(server: ServerInfoJson, description: String) -> Vec<u8> {
+    json::to_vec(
+        &FailureAnswer {
+            server,
+            data: (),
+            error: ApiError {
+                code: 500,
+                description,
+            },
+        },
+        None,
+    )
+}
+
 /// The monitoring query a request's JSON options make; the error is the description.
-fn query(path: &str, payload: &[u8]) -> Result<Query, String> {
+pub(super) fn query(path: &str, payload: &[u8]) -> Result<Query, String> {
     if payload.iter().all(u8::is_ascii_whitespace) {
         return Ok(Query::default());
     }
@@ -302,6 +347,13 @@ struct StatszAnswer {
 #[derive(Serialize)]
 struct ErrorAnswer {
     server: ServerInfoJson,
+    error: ApiError,
+}
+
+#[derive(Serialize)]
+struct FailureAnswer {
+    server: ServerInfoJson,
+    data: (),
     error: ApiError,
 }
 
