@@ -558,6 +558,9 @@ impl ServerState {
     /// Forgets a closed client, keeping its last snapshot for monitoring.
     pub(crate) fn deregister(&self, client: &ClientHandle, last: ConnectionSnapshot) {
         self.clients.lock().remove(&client.id);
+        if client.is_bound() {
+            client.account().release_client_place();
+        }
         client.account().record_closed(Traffic {
             in_msgs: last.in_msgs,
             in_bytes: last.in_bytes,

@@ -300,6 +300,19 @@ async fn the_account_connection_limit_holds() {
     );
     assert!(closed);
     first.flush().await.expect("the first is still served");
+    // Its place is free once the first closes: a new connection gets in.
+    drop(first);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (reply, closed) = attempt(server.client_addr(), &user.jwt, Some(&user), "").await;
+        if (reply.as_str(), closed) == ("PONG\r\n", false) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the place is never freed: {reply}"
+        );
+    }
     let _ = &world.operator_signing;
 }
 

@@ -7,7 +7,7 @@ pub(crate) mod transform;
 pub(crate) mod wiring;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use rnats_subject::Sublist;
 
@@ -34,6 +34,9 @@ pub(crate) struct Account {
     /// The traffic of the account's connections that closed: its statistics cover the
     /// account's lifetime, as the reference's do.
     closed_traffic: [AtomicU64; 4],
+    /// Client connections bound to the account now (the server's internal client is not
+    /// one): what an account's connection limit counts.
+    clients: AtomicUsize,
 }
 
 /// Messages and bytes the server received from an account's clients, then sent to them.
@@ -81,6 +84,7 @@ impl Account {
             reply_prefix: forward::new_reply_prefix(),
             responses: ResponseRoutes::default(),
             closed_traffic: Default::default(),
+            clients: AtomicUsize::new(0),
         }
     }
 
@@ -105,6 +109,23 @@ impl Account {
     /// not clear it wrongly.
     pub(crate) fn remove_forward(&self, forward: &ForwardRef) {
         self.forwards.remove(&forward.0.filter, None, forward);
+    }
+
+    /// Takes a place for one more client connection, unless `max` are there already. The
+    /// place is taken before it is checked, so concurrent connections never get past the
+    /// limit together.
+    pub(crate) fn take_client_place(&self, max: Option<usize>) -> bool {
+        let before = self.clients.fetch_add(1, Ordering::AcqRel);
+        if max.is_some_and(|max| before >= max) {
+            self.clients.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    /// Gives back the place of a client connection that closed.
+    pub(crate) fn release_client_place(&self) {
+        self.clients.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// Adds the traffic of a connection that closed to the account's.

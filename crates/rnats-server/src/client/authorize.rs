@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use rnats_proto::ServerError;
 
-use super::CloseReason;
 use super::connection::ClientConnection;
 use super::info::ClientIdentity;
 use super::limits::ConnectionLimits;
+use super::{BindRefused, CloseReason};
 use crate::account::Account;
 use crate::account::config::AccountLimits;
 use crate::auth::{AuthFailure, Authenticated, Authenticator, CompiledPermissions};
@@ -54,17 +54,7 @@ impl ClientConnection {
             return Err(AuthFailure::default());
         };
         let limits = self.configured_limits(&account.name);
-        if let Some(max) = limits.max_connections {
-            let active = (self.server.client_handles().iter())
-                .filter(|client| Arc::ptr_eq(client.account(), &account))
-                .count();
-            if active >= max {
-                return Err(AuthFailure::account_connections());
-            }
-        }
-        if !self.handle.bind_account(account) {
-            return Err(AuthFailure::default());
-        }
+        self.bind(account, limits.max_connections)?;
         self.set_limits(ConnectionLimits {
             max_subscriptions: limits.max_subscriptions,
             max_payload: limits.max_payload,
@@ -81,6 +71,20 @@ impl ClientConnection {
         self.install_permissions(permissions);
         crate::system::client_connected(&self.server, &self.handle);
         Ok(())
+    }
+
+    /// Binds the client to `account`, refused when it is full or another is bound already.
+    pub(super) fn bind(
+        &self,
+        account: Arc<Account>,
+        max_connections: Option<usize>,
+    ) -> Result<(), AuthFailure> {
+        self.handle
+            .bind_account(account, max_connections)
+            .map_err(|refused| match refused {
+                BindRefused::AccountFull => AuthFailure::account_connections(),
+                BindRefused::OtherAccount => AuthFailure::default(),
+            })
     }
 
     /// The `limits` the configuration gives account `name` (none for `$G` and the accounts

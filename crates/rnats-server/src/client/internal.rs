@@ -28,7 +28,7 @@ impl ClientHandle {
             account.clone(),
             INTERNAL_MAX_PENDING,
         );
-        handle.bind_account(account);
+        handle.attach(account);
         handle.set_headers(true);
         Arc::new(handle)
     }

@@ -105,6 +105,15 @@ pub(crate) struct ClientHandle {
     tls_session: OnceLock<Box<TlsSession>>,
 }
 
+/// Why a client could not be bound to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BindRefused {
+    /// It is bound to another account already.
+    OtherAccount,
+    /// The account has all the connections it allows.
+    AccountFull,
+}
+
 /// What happened to a message offered to a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Enqueued {
@@ -166,9 +175,35 @@ impl ClientHandle {
         self.bound.get().unwrap_or(&self.default_account)
     }
 
-    /// Binds the client to `account` (once, at CONNECT); subscriptions made before move
-    /// there. False if the client is bound to another account already.
-    pub(crate) fn bind_account(&self, account: Arc<Account>) -> bool {
+    /// Binds the client to `account` (once, at CONNECT), taking one of its places when it
+    /// allows at most `max_connections`; subscriptions made before move there.
+    pub(crate) fn bind_account(
+        &self,
+        account: Arc<Account>,
+        max_connections: Option<usize>,
+    ) -> Result<(), BindRefused> {
+        if let Some(bound) = self.bound.get() {
+            return if Arc::ptr_eq(bound, &account) {
+                Ok(())
+            } else {
+                Err(BindRefused::OtherAccount)
+            };
+        }
+        if !account.take_client_place(max_connections) {
+            return Err(BindRefused::AccountFull);
+        }
+        let place = account.clone();
+        if self.attach(account) {
+            Ok(())
+        } else {
+            place.release_client_place();
+            Err(BindRefused::OtherAccount)
+        }
+    }
+
+    /// Makes `account` the client's, moving its subscriptions there; false if it has
+    /// another already. Takes no place: the internal client binds with this alone.
+    fn attach(&self, account: Arc<Account>) -> bool {
         if let Some(bound) = self.bound.get() {
             return Arc::ptr_eq(bound, &account);
         }

@@ -51,20 +51,8 @@ impl ClientConnection {
             }
         };
         let account = user.grant.account.account.clone();
-        if let Some(max) = u64::try_from(user.grant.account.claims.nats.limits.conn)
-            .ok()
-            .map(|max| usize::try_from(max).unwrap_or(usize::MAX))
-        {
-            let active = (self.server.client_handles().iter())
-                .filter(|client| Arc::ptr_eq(client.account(), &account))
-                .count();
-            if active >= max {
-                return Err(AuthFailure::account_connections());
-            }
-        }
-        if !self.handle.bind_account(account) {
-            return Err(AuthFailure::default());
-        }
+        let max_connections = usize::try_from(user.grant.account.claims.nats.limits.conn).ok();
+        self.bind(account, max_connections)?;
         self.start_session(user);
         Ok(())
     }
