@@ -19,10 +19,11 @@ use crate::auth::AuthFailure;
 use crate::jwt::{Claims, UserClaims};
 use crate::operator::{Grant, JwtUser, OperatorMode, ResolvedAccount, grant, unix_now};
 
-/// How long a client whose JWT allows no subscriptions is served before it is closed.
+/// How long a client at its JWT's subscription limit is served before it is closed.
 const CLOSE_AT_LIMIT_DELAY: Duration = Duration::from_millis(20);
 
-/// A JWT user's connection: what it needs to grant its JWT again, and the limits granted.
+/// A JWT user's connection: what it needs to grant its JWT again when the account's
+/// claims change.
 pub(crate) struct JwtSession {
     /// The user JWT's claims.
     user: Arc<Claims<UserClaims>>,
