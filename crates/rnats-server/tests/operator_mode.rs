@@ -89,6 +89,15 @@ async fn start(world: &World) -> Server {
     Server::start(world.options()).await.expect("server starts")
 }
 
+/// rnats and the reference with the world's configuration.
+async fn start_both(world: &World) -> (Server, ReferenceServer) {
+    let reference = ReferenceServer::builder()
+        .config(world.config())
+        .start_async()
+        .await;
+    (start(world).await, reference)
+}
+
 /// CONNECT with `jwt` and the nonce signed by `signer` (none when `None`), then PING;
 /// returns what came back and whether the connection closed.
 async fn attempt(
@@ -334,11 +343,7 @@ async fn an_expiring_jwt_closes_the_connection() {
 #[tokio::test]
 async fn refusals_match_the_reference() {
     let world = World::new();
-    let server = start(&world).await;
-    let reference = ReferenceServer::builder()
-        .config(world.config())
-        .start_async()
-        .await;
+    let (server, reference) = start_both(&world).await;
     let good = world.user(json!({"pub": {"deny": ["no"]}}));
     let other = world.user(json!({}));
     let limited = User::new(&world.b.key, json!({}), json!({}));
@@ -432,11 +437,7 @@ fn utc_time_of_day(offset: i64) -> String {
 #[tokio::test]
 async fn connect_rules_match_the_reference() {
     let world = World::new();
-    let server = start(&world).await;
-    let reference = ReferenceServer::builder()
-        .config(world.config())
-        .start_async()
-        .await;
+    let (server, reference) = start_both(&world).await;
     let window = |from: i64, to: i64| {
         json!({"times": [{"start": utc_time_of_day(from), "end": utc_time_of_day(to)}],
                "locale": "UTC"})
