@@ -24,6 +24,26 @@ const OPERATOR_JWT: &str = "eyJhbGciOiJlZDI1NTE5LW5rZXkiLCJ0eXAiOiJKV1QifQ.eyJpY
      FhWUEpEUUVaN1BLTFhZN0QzVVVDNVVORUQ3NkpNNkdDQTJWVVBUVyJ9.4e1yT-uX68oKEYLt-FVB_YGd\
      WqO5HYCDTlYcch5ivw_-iFSlD5lpK9Dwwez5jYVkX3kOUwkz8_OIGZMXdqF0Bw";
 /// `op.jwt` beside the configuration.
+/// An account JWT (account ACTFBG2Y...) the operator of `OPERATOR_JWT` signed, for files
+/// that inline it; a macro so that `concat!` can take it.
+macro_rules! account_jwt {
+    () => {
+        "eyJhbGciOiJlZDI1NTE5LW5rZXkiLCJ0eXAiOiJKV1QifQ.eyJpYXQiOjE3OTUzMjA2NDEsImlzcyI6I\
+     k9DQUhNSEtQWFpJUkpQVElYWFZQSkRRRVo3UEtMWFk3RDNVVUM1VU5FRDc2Sk02R0NBMlZVUFRXIiwia\
+     nRpIjoiNGRlY2FiYjUxM2ZkNjUwZiIsIm5hbWUiOiJBQ1RGQkcyWSIsIm5hdHMiOnsibGltaXRzIjp7I\
+     mNvbm4iOjEsImRhdGEiOi0xLCJleHBvcnRzIjotMSwiaW1wb3J0cyI6LTEsImxlYWYiOi0xLCJwYXlsb\
+     2FkIjoxMCwic3VicyI6Miwid2lsZGNhcmRzIjp0cnVlfSwicmV2b2NhdGlvbnMiOnsiVUNCNEVUTklSW\
+     E1HUTNEVURFTUFWU1BKRURUVDdDNURMUFlJRTZOTjRKRE9UUlJaWTVCRjJTR0oiOjE3OTUzMjA2NDZ9L\
+     CJzaWduaW5nX2tleXMiOlsiQUNRRFFKM0c3MkE2NlRWRFpLWDM2NU5QWjdYTlZKREJMS1lTN0xHV0JMS\
+     0NXVEZKNEdUQklGT0siLHsia2V5IjoiQUMyRENaNVRLUU4zUUFGUlpTMjVJRTdMQjVETlZPQUY0QkEzS\
+     EpOTDMyUUhKSllXTkU3TUVWTDQiLCJraW5kIjoidXNlcl9zY29wZSIsInJvbGUiOiJyIiwidGVtcGxhd\
+     GUiOnsicHViIjp7ImFsbG93IjpbIngiXX0sInN1YiI6eyJhbGxvdyI6WyJ5Il19fX1dLCJ0eXBlIjoiY\
+     WNjb3VudCIsInZlcnNpb24iOjJ9LCJzdWIiOiJBQ1RGQkcyWVk1VkY1VzVYSExWQkdRSTdHRFBWVldGQ\
+     jRISkRVSUdTWVFEWE9OWk9VNVk3TlFLSiJ9.Q2-2V5N7EKw2rfGZG2LZmFjp2-RbR--WxKbvQbwOu86g\
+     O3_L8klMXkrGIqSjKUfa5tKDa6gxfqoFUJMgLGkCCw"
+    };
+}
+
 const OPERATOR_FILE: Others = &[("op.jwt", OPERATOR_JWT)];
 
 /// (name, main file, other files next to it).
@@ -163,23 +183,7 @@ const CORPUS: &[(&str, &str, Others)] = &[
     ),
     (
         "account JWT as operator",
-        concat!(
-            "operator: ",
-            "eyJhbGciOiJlZDI1NTE5LW5rZXkiLCJ0eXAiOiJKV1QifQ.eyJpYXQiOjE3OTUzMjA2NDEsImlzcyI6I\
-     k9DQUhNSEtQWFpJUkpQVElYWFZQSkRRRVo3UEtMWFk3RDNVVUM1VU5FRDc2Sk02R0NBMlZVUFRXIiwia\
-     nRpIjoiNGRlY2FiYjUxM2ZkNjUwZiIsIm5hbWUiOiJBQ1RGQkcyWSIsIm5hdHMiOnsibGltaXRzIjp7I\
-     mNvbm4iOjEsImRhdGEiOi0xLCJleHBvcnRzIjotMSwiaW1wb3J0cyI6LTEsImxlYWYiOi0xLCJwYXlsb\
-     2FkIjoxMCwic3VicyI6Miwid2lsZGNhcmRzIjp0cnVlfSwicmV2b2NhdGlvbnMiOnsiVUNCNEVUTklSW\
-     E1HUTNEVURFTUFWU1BKRURUVDdDNURMUFlJRTZOTjRKRE9UUlJaWTVCRjJTR0oiOjE3OTUzMjA2NDZ9L\
-     CJzaWduaW5nX2tleXMiOlsiQUNRRFFKM0c3MkE2NlRWRFpLWDM2NU5QWjdYTlZKREJMS1lTN0xHV0JMS\
-     0NXVEZKNEdUQklGT0siLHsia2V5IjoiQUMyRENaNVRLUU4zUUFGUlpTMjVJRTdMQjVETlZPQUY0QkEzS\
-     EpOTDMyUUhKSllXTkU3TUVWTDQiLCJraW5kIjoidXNlcl9zY29wZSIsInJvbGUiOiJyIiwidGVtcGxhd\
-     GUiOnsicHViIjp7ImFsbG93IjpbIngiXX0sInN1YiI6eyJhbGxvdyI6WyJ5Il19fX1dLCJ0eXBlIjoiY\
-     WNjb3VudCIsInZlcnNpb24iOjJ9LCJzdWIiOiJBQ1RGQkcyWVk1VkY1VzVYSExWQkdRSTdHRFBWVldGQ\
-     jRISkRVSUdTWVFEWE9OWk9VNVk3TlFLSiJ9.Q2-2V5N7EKw2rfGZG2LZmFjp2-RbR--WxKbvQbwOu86g\
-     O3_L8klMXkrGIqSjKUfa5tKDa6gxfqoFUJMgLGkCCw",
-            "\n"
-        ),
+        concat!("operator: ", account_jwt!(), "\n"),
         &[],
     ),
     (
@@ -213,19 +217,7 @@ const CORPUS: &[(&str, &str, Others)] = &[
             "operator: op.jwt\nresolver: MEMORY\nresolver_preload: {\n  ",
             "ACTFBG2YY5VF5W5XHLVBGQI7GDPVVWFB4HJDUIGSYQDXONZOU5Y7NQKJ",
             ": ",
-            "eyJhbGciOiJlZDI1NTE5LW5rZXkiLCJ0eXAiOiJKV1QifQ.eyJpYXQiOjE3OTUzMjA2NDEsImlzcyI6I\
-     k9DQUhNSEtQWFpJUkpQVElYWFZQSkRRRVo3UEtMWFk3RDNVVUM1VU5FRDc2Sk02R0NBMlZVUFRXIiwia\
-     nRpIjoiNGRlY2FiYjUxM2ZkNjUwZiIsIm5hbWUiOiJBQ1RGQkcyWSIsIm5hdHMiOnsibGltaXRzIjp7I\
-     mNvbm4iOjEsImRhdGEiOi0xLCJleHBvcnRzIjotMSwiaW1wb3J0cyI6LTEsImxlYWYiOi0xLCJwYXlsb\
-     2FkIjoxMCwic3VicyI6Miwid2lsZGNhcmRzIjp0cnVlfSwicmV2b2NhdGlvbnMiOnsiVUNCNEVUTklSW\
-     E1HUTNEVURFTUFWU1BKRURUVDdDNURMUFlJRTZOTjRKRE9UUlJaWTVCRjJTR0oiOjE3OTUzMjA2NDZ9L\
-     CJzaWduaW5nX2tleXMiOlsiQUNRRFFKM0c3MkE2NlRWRFpLWDM2NU5QWjdYTlZKREJMS1lTN0xHV0JMS\
-     0NXVEZKNEdUQklGT0siLHsia2V5IjoiQUMyRENaNVRLUU4zUUFGUlpTMjVJRTdMQjVETlZPQUY0QkEzS\
-     EpOTDMyUUhKSllXTkU3TUVWTDQiLCJraW5kIjoidXNlcl9zY29wZSIsInJvbGUiOiJyIiwidGVtcGxhd\
-     GUiOnsicHViIjp7ImFsbG93IjpbIngiXX0sInN1YiI6eyJhbGxvdyI6WyJ5Il19fX1dLCJ0eXBlIjoiY\
-     WNjb3VudCIsInZlcnNpb24iOjJ9LCJzdWIiOiJBQ1RGQkcyWVk1VkY1VzVYSExWQkdRSTdHRFBWVldGQ\
-     jRISkRVSUdTWVFEWE9OWk9VNVk3TlFLSiJ9.Q2-2V5N7EKw2rfGZG2LZmFjp2-RbR--WxKbvQbwOu86g\
-     O3_L8klMXkrGIqSjKUfa5tKDa6gxfqoFUJMgLGkCCw",
+            account_jwt!(),
             "\n}\n"
         ),
         OPERATOR_FILE,
