@@ -498,6 +498,31 @@ impl ServerState {
         self.settings.read().accounts.clone()
     }
 
+    /// The account named `name`: configured (`$G` and the system account included) or, in
+    /// operator mode, made from its JWT.
+    pub(crate) fn find_account(&self, name: &str) -> Option<Arc<Account>> {
+        if let Some(account) = self.accounts().get(name) {
+            return Some(account.clone());
+        }
+        self.operator.get()?.made_account(name)
+    }
+
+    /// Every account in use: the configured ones by name, then those operator mode made
+    /// (the system account once).
+    pub(crate) fn every_account(&self) -> Vec<Arc<Account>> {
+        let mut every: Vec<Arc<Account>> = self.accounts().all().cloned().collect();
+        if let Some(operator) = self.operator.get() {
+            let mut made = operator.made_accounts();
+            made.sort_by(|a, b| a.name.cmp(&b.name));
+            for account in made {
+                if !every.iter().any(|known| Arc::ptr_eq(known, &account)) {
+                    every.push(account);
+                }
+            }
+        }
+        every
+    }
+
     /// Replaces the options and the accounts made from them (a reload) and wakes every
     /// reader to pick them up.
     pub(crate) fn replace_options(

@@ -2,6 +2,8 @@
 //! `/subsz` parameters, the reference's error answers, `/metrics`, and a differential test of
 //! every endpoint's JSON shape against the reference nats-server.
 
+#[path = "monitoring/accounts.rs"]
+mod accounts;
 #[path = "monitoring/differential.rs"]
 mod differential;
 #[path = "monitoring/errors.rs"]

@@ -91,6 +91,25 @@ pub struct SublistStats {
 }
 
 impl SublistStats {
+    /// Adds `other`'s counters to these (several accounts' Sublists reported as one): counts
+    /// add up, the largest fanout wins, and the mean fanout is over both caches' entries.
+    pub fn add(&mut self, other: &SublistStats) {
+        let fanout_total = self.avg_fanout * self.cache_entries as f64
+            + other.avg_fanout * other.cache_entries as f64;
+        self.subscriptions += other.subscriptions;
+        self.cache_entries += other.cache_entries;
+        self.inserts += other.inserts;
+        self.removes += other.removes;
+        self.matches += other.matches;
+        self.cache_hits += other.cache_hits;
+        self.max_fanout = self.max_fanout.max(other.max_fanout);
+        self.avg_fanout = if self.cache_entries == 0 {
+            0.0
+        } else {
+            fanout_total / self.cache_entries as f64
+        };
+    }
+
     /// Share of matches answered from the cache (`cache_hit_rate`).
     pub fn cache_hit_rate(&self) -> f64 {
         if self.matches == 0 {

@@ -1,7 +1,6 @@
-//! `/accountz` and `/accstatz`: the accounts and their traffic. `/accountz` lists `$G` and
-//! the configured accounts; `/accstatz` reports `$G` only. There is no system account, so
-//! both answer what the reference answers when started with `no_sys_acc: true`, plus the
-//! `system_account` name when there is one.
+//! `/accountz` and `/accstatz`: the accounts and their traffic. Both cover every account in
+//! use: `$G`, the configured ones, the system account and, in operator mode, those made
+//! from JWTs so far. `/accstatz` entries are those of the system account's `STATZ` request.
 
 use std::time::SystemTime;
 
@@ -12,7 +11,8 @@ use super::reply::Reply;
 use super::router::paths;
 use super::subsz::SublistStatsJson;
 use super::{Monitor, format};
-use crate::account::{Account, GLOBAL_ACCOUNT};
+use crate::account::Account;
+use crate::system::accounts::account_statz;
 
 /// The `/accountz` document.
 #[derive(Debug, Serialize)]
@@ -54,14 +54,19 @@ pub(crate) fn accountz(monitor: &Monitor, query: &Query) -> Result<Reply, BadReq
         accounts: Vec::new(),
         account_detail: None,
     };
-    let accounts = server.accounts();
     match query.get("acc") {
-        "" => document.accounts = accounts.all().map(|a| a.name.clone()).collect(),
+        "" => {
+            document.accounts = server
+                .every_account()
+                .iter()
+                .map(|a| a.name.clone())
+                .collect();
+        }
         name => {
-            let Some(account) = accounts.get(name) else {
+            let Some(account) = server.find_account(name) else {
                 return Err(BadRequest(format!("Account {name} does not exist")));
             };
-            document.account_detail = Some(account_info(monitor, account));
+            document.account_detail = Some(account_info(monitor, &account));
         }
     }
     Ok(Reply::json(&document))
@@ -94,62 +99,11 @@ fn account_info(monitor: &Monitor, account: &Account) -> AccountInfo {
 /// The `account_detail` of `/accountz?acc=<name>` as JSON, for the system account's
 /// `INFO` request; the error is the reference's text for an unknown account.
 pub(crate) fn account_detail(monitor: &Monitor, name: &str) -> Result<Vec<u8>, BadRequest> {
-    let accounts = monitor.server.accounts();
-    let account = accounts
-        .get(name)
+    let account = monitor
+        .server
+        .find_account(name)
         .ok_or_else(|| BadRequest(format!("Account {name} does not exist")))?;
-    Ok(super::json::to_vec(&account_info(monitor, account), None))
-}
-
-/// The `/accstatz` document.
-#[derive(Debug, Serialize)]
-struct AccountStatz {
-    server_id: String,
-    now: String,
-    account_statz: Vec<AccountStat>,
-}
-
-/// One account's figures.
-#[derive(Debug, Serialize)]
-struct AccountStat {
-    acc: &'static str,
-    name: &'static str,
-    conns: usize,
-    leafnodes: u32,
-    total_conns: usize,
-    num_subscriptions: usize,
-    sent: DataStats,
-    received: DataStats,
-    slow_consumers: u64,
-}
-
-/// Messages and bytes, split by where they went or came from.
-#[derive(Debug, Serialize)]
-struct DataStats {
-    msgs: u64,
-    bytes: u64,
-    gateways: MsgBytes,
-    routes: MsgBytes,
-    leafs: MsgBytes,
-}
-
-#[derive(Debug, Default, Serialize)]
-struct MsgBytes {
-    msgs: u64,
-    bytes: u64,
-}
-
-impl DataStats {
-    /// Traffic with clients only: there are no gateways, routes or leafnodes.
-    fn clients(msgs: u64, bytes: u64) -> Self {
-        DataStats {
-            msgs,
-            bytes,
-            gateways: MsgBytes::default(),
-            routes: MsgBytes::default(),
-            leafs: MsgBytes::default(),
-        }
-    }
+    Ok(super::json::to_vec(&account_info(monitor, &account), None))
 }
 
 /// `GET /accstatz`: accounts with connections, or all with `unused=1`. Like the reference's
@@ -158,26 +112,6 @@ pub(crate) fn accstatz(monitor: &Monitor, query: &Query) -> Result<Reply, BadReq
     monitor.count(paths::ACCSTATZ);
     let include_unused = query.bool("unused")?;
     let server = &monitor.server;
-    let conns = server.connection_count();
-    // Every client is in the global account, so its traffic is the server's.
-    let stats = server.stats.snapshot();
-    let mut document = AccountStatz {
-        server_id: server.server_id.clone(),
-        now: format::rfc3339_nanos(SystemTime::now()),
-        account_statz: Vec::new(),
-    };
-    if include_unused || conns > 0 {
-        document.account_statz.push(AccountStat {
-            acc: GLOBAL_ACCOUNT,
-            name: GLOBAL_ACCOUNT,
-            conns,
-            leafnodes: 0,
-            total_conns: conns,
-            num_subscriptions: server.global_account.sublist.count(),
-            sent: DataStats::clients(stats.out_msgs, stats.out_bytes),
-            received: DataStats::clients(stats.in_msgs, stats.in_bytes),
-            slow_consumers: stats.slow_consumers,
-        });
-    }
+    let document = account_statz(server, &server.every_account(), include_unused);
     Ok(Reply::json(&document))
 }

@@ -150,7 +150,7 @@ pub(crate) fn connz(monitor: &Monitor, request: &ConnzRequest<'_>) -> Result<Con
         connections: None,
     };
     let server = &monitor.server;
-    if !request.account.is_empty() && server.accounts().get(request.account).is_none() {
+    if !request.account.is_empty() && server.find_account(request.account).is_none() {
         // An account that does not exist: the reference answers with an empty document.
         return Ok(document);
     }

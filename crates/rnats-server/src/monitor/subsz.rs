@@ -85,20 +85,21 @@ pub(crate) fn subsz(
             "invalid test subject, must be valid publish subject: {test}"
         )));
     }
-    // Without `acc`, the global account's: rnats does not add up every account's, as the
-    // reference does. An unknown account counts nothing.
-    let accounts = monitor.server.accounts();
-    let sublist = if account.is_empty() {
-        Some(&monitor.server.global_account.sublist)
+    // Without `acc`, every account's Sublist added up, as the reference reports them; an
+    // unknown account counts nothing.
+    let chosen = if account.is_empty() {
+        monitor.server.every_account()
     } else {
-        accounts.get(account).map(|a| &a.sublist)
+        monitor.server.find_account(account).into_iter().collect()
     };
+    let mut stats = SublistStats::default();
+    for account in &chosen {
+        stats.add(&account.sublist.stats());
+    }
     let mut document = Subsz {
         server_id: monitor.server.server_id.clone(),
         now: format::rfc3339_nanos(std::time::SystemTime::now()),
-        stats: sublist
-            .map(|s| SublistStatsJson::from(&s.stats()))
-            .unwrap_or_default(),
+        stats: SublistStatsJson::from(&stats),
         total: 0,
         offset,
         limit,
@@ -108,8 +109,8 @@ pub(crate) fn subsz(
         return Ok(document);
     }
     let mut snapshots = Vec::new();
-    if let Some(sublist) = sublist {
-        sublist.for_each(|sub: &SubscriptionRef| {
+    for account in &chosen {
+        account.sublist.for_each(|sub: &SubscriptionRef| {
             if test.is_empty() || subject_matches(sub.subject(), test.as_bytes()) {
                 snapshots.push(sub.snapshot(sub.client.id, &sub.client.account().name));
             }

@@ -220,6 +220,20 @@ impl OperatorMode {
         Err(LookupError::Invalid)
     }
 
+    /// The account with public key `key` if a client or an import has made it already.
+    pub(crate) fn made_account(&self, key: &str) -> Option<Arc<Account>> {
+        self.accounts.lock().get(key).map(|r| r.account.clone())
+    }
+
+    /// Every account made so far.
+    pub(crate) fn made_accounts(&self) -> Vec<Arc<Account>> {
+        self.accounts
+            .lock()
+            .values()
+            .map(|r| r.account.clone())
+            .collect()
+    }
+
     /// The account with public key `key`: made on first use from the resolver's JWT, its
     /// imports wired.
     pub(crate) fn account(&self, key: &str, now: i64) -> Result<Arc<ResolvedAccount>, LookupError> {

@@ -8,6 +8,7 @@
 //! count subscriptions those imports make; rnats has no such imports, and its counts are
 //! lower by as many.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde_json::Value;
@@ -141,8 +142,8 @@ fn info(monitor: &Monitor, system: &System, account: &str, payload: &[u8]) -> Ve
 
 fn conns(server: &ServerState, system: &System, account: &str, payload: &[u8]) -> Option<Vec<u8>> {
     options(payload).ok()?;
-    let accounts = server.accounts();
-    let stat = account_stat(server, accounts.get(account)?);
+    let account = server.find_account(account)?;
+    let stat = account_stat(server, &account);
     (stat.conns > 0).then(|| connections_document(server, system, stat))
 }
 
@@ -197,38 +198,45 @@ fn statz(server: &ServerState, system: &System, account: &str, payload: &[u8]) -
         Ok(options) => options,
         Err(description) => return Some(bad_request(server, system, description)),
     };
-    let accounts = server.accounts();
-    let chosen: Vec<&std::sync::Arc<Account>> = if account == PING {
-        accounts
-            .all()
+    let chosen: Vec<Arc<Account>> = if account == PING {
+        server
+            .every_account()
+            .into_iter()
             .filter(|a| options.accounts.is_empty() || options.accounts.contains(&a.name))
             .collect()
     } else {
-        accounts.get(account).into_iter().collect()
+        server.find_account(account).into_iter().collect()
     };
-    let stats: Vec<AccountStat> = chosen
-        .into_iter()
-        .map(|a| account_stat(server, a))
-        .filter(|stat| options.include_unused || stat.conns > 0)
-        .collect();
+    let document = account_statz(server, &chosen, options.include_unused);
     // Nobody to report on: the reference stays silent unless asked for unused accounts.
-    if stats.is_empty() && !options.include_unused {
+    if document.account_statz.is_empty() && !options.include_unused {
         return None;
     }
-    let data = json::to_vec(
-        &AccountStatz {
-            server_id: server.server_id.clone(),
-            now: rfc3339_nanos(SystemTime::now()),
-            account_statz: stats,
-        },
-        None,
-    );
+    let data = json::to_vec(&document, None);
     Some(requests::with_data(system.server_info(server), &data))
+}
+
+/// The `STATZ` document (also `/accstatz`): statistics of those of `accounts` that have
+/// connections, or of all of them with `include_unused`.
+pub(crate) fn account_statz(
+    server: &ServerState,
+    accounts: &[Arc<Account>],
+    include_unused: bool,
+) -> AccountStatz {
+    AccountStatz {
+        server_id: server.server_id.clone(),
+        now: rfc3339_nanos(SystemTime::now()),
+        account_statz: accounts
+            .iter()
+            .map(|a| account_stat(server, a))
+            .filter(|stat| include_unused || stat.conns > 0)
+            .collect(),
+    }
 }
 
 /// The `STATZ` document.
 #[derive(serde::Serialize)]
-struct AccountStatz {
+pub(crate) struct AccountStatz {
     server_id: String,
     now: String,
     account_statz: Vec<AccountStat>,

@@ -407,7 +407,11 @@ fn statsz(monitor: &Monitor) -> Statsz {
         connections: connections.len(),
         total_connections: stats.total_connections,
         active_accounts: accounts.len(),
-        subscriptions: server.accounts().all().map(|a| a.sublist.count()).sum(),
+        subscriptions: server
+            .every_account()
+            .iter()
+            .map(|a| a.sublist.count())
+            .sum(),
         sent: sent(),
         sent_to_clients: sent(),
         received: received(),

@@ -108,7 +108,7 @@ async fn prepare(side: &Side) -> (async_nats::Client, async_nats::Subscriber) {
 }
 
 /// The reference's monitoring address, read from its log.
-fn reference_http(server: &ReferenceServer) -> SocketAddr {
+pub fn reference_http(server: &ReferenceServer) -> SocketAddr {
     let logs = server.logs();
     logs.lines()
         .find_map(|line| line.split_once(MONITOR_LINE).map(|(_, addr)| addr.trim()))

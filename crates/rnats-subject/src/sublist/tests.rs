@@ -406,3 +406,31 @@ fn sublist_is_send_and_sync() {
     check::<Sublist<u32>>();
     check::<Arc<SublistResult<u32>>>();
 }
+
+#[test]
+fn stats_of_two_sublists_add_up() {
+    let (a, b) = (Sublist::new(), Sublist::new());
+    a.insert(b"x", None, 1).unwrap();
+    a.insert(b"x", None, 2).unwrap();
+    b.insert(b"y", None, 3).unwrap();
+    b.insert(b"z", None, 4).unwrap();
+    // a caches x (fanout 2); b caches y and z (fanout 1 each), and y is matched twice.
+    let _ = a.matches(b"x");
+    for subject in [b"y", b"y", b"z"] {
+        let _ = b.matches(subject);
+    }
+    let mut total = a.stats();
+    total.add(&b.stats());
+    assert_eq!(total.subscriptions, 4);
+    assert_eq!(total.inserts, 4);
+    assert_eq!(total.matches, 4);
+    assert_eq!(total.cache_hits, 1);
+    assert_eq!(total.cache_entries, 3);
+    assert_eq!(total.max_fanout, 2);
+    assert!(
+        (total.avg_fanout - 4.0 / 3.0).abs() < 1e-9,
+        "{}",
+        total.avg_fanout
+    );
+    assert!((total.cache_hit_rate() - 0.25).abs() < 1e-9);
+}

@@ -1,0 +1,239 @@
+//! `/accountz`, `/accstatz`, `/subsz` and `/connz?acc=` over several accounts, beside the
+//! reference: configured accounts and accounts made from JWTs in operator mode are all
+//! reported, and `/subsz` without `acc` adds every account's subscriptions up.
+//!
+//! The reference's system account holds more internal subscriptions than rnats's, so totals
+//! are checked for consistency within each server, and accounts, connections and client
+//! subscriptions are compared across the two.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+
+use async_nats::{Client, ConnectOptions};
+use rnats_server::{AccountConfig, Options, User};
+use rnats_testkit::ReferenceServer;
+use rnats_testkit::jwt::{Account, Operator, User as JwtUser, memory_resolver};
+use serde_json::{Value, json};
+
+use super::support::{self, get};
+
+/// Both servers' monitoring addresses.
+struct Pair {
+    rnats: SocketAddr,
+    reference: SocketAddr,
+}
+
+impl Pair {
+    /// The same question to both: (rnats, reference).
+    async fn ask(&self, question: &str) -> (Value, Value) {
+        (
+            get(self.rnats, question).await.json(),
+            get(self.reference, question).await.json(),
+        )
+    }
+}
+
+/// The account names `/accountz` lists, in order of name.
+fn account_names(accountz: &Value) -> BTreeSet<String> {
+    accountz["accounts"]
+        .as_array()
+        .expect("accounts listed")
+        .iter()
+        .filter_map(|name| name.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// (account, subject) of every subscription a `/subsz?subs=1` lists.
+fn listed_subscriptions(subsz: &Value) -> BTreeSet<(String, String)> {
+    subsz["subscriptions_list"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|sub| {
+                    (
+                        sub["account"].as_str().unwrap_or_default().to_owned(),
+                        sub["subject"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// (account, connections) of every `/accstatz` entry.
+fn account_connections(accstatz: &Value) -> BTreeSet<(String, u64)> {
+    accstatz["account_statz"]
+        .as_array()
+        .expect("account_statz")
+        .iter()
+        .map(|stat| {
+            (
+                stat["acc"].as_str().unwrap_or_default().to_owned(),
+                stat["conns"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The sum of every listed account's `num_subscriptions`: what `/subsz` must report.
+async fn subscriptions_of_every_account(http: SocketAddr) -> u64 {
+    let mut total = 0;
+    for name in account_names(&get(http, "/accountz").await.json()) {
+        let detail = get(http, &format!("/accountz?acc={name}")).await.json();
+        total += detail["account_detail"]["sublist_stats"]["num_subscriptions"]
+            .as_u64()
+            .expect("num_subscriptions");
+    }
+    total
+}
+
+async fn login(url: &str, user: &str) -> Client {
+    ConnectOptions::with_user_and_password(user.to_owned(), "pw".to_owned())
+        .connect(url)
+        .await
+        .expect("connects")
+}
+
+async fn subscribe(client: &Client, subjects: &[&str]) -> Vec<async_nats::Subscriber> {
+    let mut subscribers = Vec::new();
+    for subject in subjects {
+        subscribers.push(client.subscribe(subject.to_string()).await.expect("sub"));
+    }
+    client.flush().await.expect("flush");
+    subscribers
+}
+
+#[tokio::test]
+async fn configured_accounts_are_all_reported() {
+    let account = |name: &str| AccountConfig {
+        name: name.to_owned(),
+        ..AccountConfig::default()
+    };
+    let options = Options {
+        users: vec![
+            User::password("a", "pw").in_account("A"),
+            User::password("b", "pw").in_account("B"),
+            User::password("sys", "pw").in_account("SYS"),
+        ],
+        accounts: vec![account("A"), account("B"), account("SYS")],
+        system_account: Some("SYS".to_owned()),
+        ..support::monitored()
+    };
+    let options = Options {
+        no_system_account: false,
+        ..options
+    };
+    let (rnats, rnats_http) = support::start_with(options).await;
+    let reference = ReferenceServer::builder()
+        .args(["-m", "-1"])
+        .config(
+            "accounts {\n  A { users [{user: a, password: pw}] }\n  \
+             B { users [{user: b, password: pw}] }\n  SYS { users [{user: sys, password: pw}] }\n}\n\
+             system_account: SYS\n",
+        )
+        .start_async()
+        .await;
+    let pair = Pair {
+        rnats: rnats_http,
+        reference: super::differential::reference_http(&reference),
+    };
+    let reference_url = format!("nats://{}", reference.addr());
+    let mut clients = Vec::new();
+    for url in [rnats.client_url(), reference_url] {
+        let a = login(&url, "a").await;
+        let b = login(&url, "b").await;
+        let subs = (
+            subscribe(&a, &["foo", "bar"]).await,
+            subscribe(&b, &["foo", "baz"]).await,
+        );
+        clients.push((a, b, subs));
+    }
+
+    let (ours, theirs) = pair.ask("/accountz").await;
+    assert_eq!(account_names(&ours), account_names(&theirs));
+    for question in ["/subsz?subs=1&test=foo", "/subsz?subs=1&test=baz"] {
+        let (ours, theirs) = pair.ask(question).await;
+        assert_eq!(
+            listed_subscriptions(&ours),
+            listed_subscriptions(&theirs),
+            "{question}"
+        );
+    }
+    assert_eq!(
+        listed_subscriptions(&get(rnats_http, "/subsz?subs=1&test=foo").await.json()),
+        BTreeSet::from([("A".into(), "foo".into()), ("B".into(), "foo".into())])
+    );
+    for question in ["/accstatz", "/accstatz?unused=1"] {
+        let (ours, theirs) = pair.ask(question).await;
+        assert_eq!(
+            account_connections(&ours),
+            account_connections(&theirs),
+            "{question}"
+        );
+    }
+    for http in [pair.rnats, pair.reference] {
+        let subsz = get(http, "/subsz").await.json();
+        assert_eq!(
+            subsz["num_subscriptions"].as_u64(),
+            Some(subscriptions_of_every_account(http).await),
+            "/subsz adds every account up"
+        );
+    }
+    rnats.shutdown().await;
+}
+
+#[tokio::test]
+async fn operator_mode_accounts_are_reported_once_in_use() {
+    let operator = Operator::new(json!({}));
+    let account = Account::new(&operator.key, json!({}));
+    let key = account.public_key();
+    let (options, config) = memory_resolver(&operator.jwt, &[(key.clone(), account.jwt.clone())]);
+    let (rnats, rnats_http) = support::start_with(Options {
+        http_port: Some(0),
+        ..options
+    })
+    .await;
+    let reference = ReferenceServer::builder()
+        .args(["-m", "-1"])
+        .config(config)
+        .start_async()
+        .await;
+    let pair = Pair {
+        rnats: rnats_http,
+        reference: super::differential::reference_http(&reference),
+    };
+    let user = JwtUser::new(&account.key, json!({}), json!({}));
+    let mut clients = Vec::new();
+    for url in [rnats.client_url(), format!("nats://{}", reference.addr())] {
+        let client = ConnectOptions::with_credentials(&user.creds())
+            .expect("creds parse")
+            .connect(url)
+            .await
+            .expect("connects");
+        let subs = subscribe(&client, &["orders.>"]).await;
+        clients.push((client, subs));
+    }
+
+    let (ours, theirs) = pair.ask("/accountz").await;
+    assert!(account_names(&ours).contains(&key), "{ours}");
+    assert_eq!(account_names(&ours), account_names(&theirs));
+    let (ours, theirs) = pair.ask(&format!("/accountz?acc={key}")).await;
+    for field in ["account_name", "client_connections"] {
+        assert_eq!(
+            ours["account_detail"][field], theirs["account_detail"][field],
+            "{field}"
+        );
+    }
+    let (ours, theirs) = pair.ask(&format!("/connz?acc={key}")).await;
+    assert_eq!(ours["num_connections"], 1);
+    assert_eq!(ours["num_connections"], theirs["num_connections"]);
+    let (ours, theirs) = pair.ask(&format!("/subsz?acc={key}&subs=1")).await;
+    assert_eq!(
+        listed_subscriptions(&ours),
+        BTreeSet::from([(key.clone(), "orders.>".to_owned())])
+    );
+    assert_eq!(listed_subscriptions(&ours), listed_subscriptions(&theirs));
+    let (ours, theirs) = pair.ask("/accstatz").await;
+    assert_eq!(account_connections(&ours), account_connections(&theirs));
+    rnats.shutdown().await;
+}
