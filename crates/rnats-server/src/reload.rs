@@ -89,9 +89,9 @@ impl ServerHandle {
                     new: String::new(),
                     detail: Some(error),
                 })?;
-            // The new imports are wired already: a message published meanwhile may cross
-            // twice, but none that both configurations import is lost.
-            current.unwire();
+            // Imports both configurations have kept their forwards; new ones are wired
+            // already, and the old ones go now.
+            current.unwire_replaced(&rebuilt);
             Arc::new(rebuilt)
         } else {
             current

@@ -15,8 +15,35 @@ pub(crate) struct Accounts {
     by_name: HashMap<String, Arc<Account>>,
     /// Configured account names, in the configuration's order.
     names: Vec<String>,
-    /// The forwards the imports installed, so a reload can take them out.
-    installed: Vec<Installed>,
+    /// The forwards the imports installed, so a reload can keep or take them out.
+    installed: Vec<WiredImport>,
+}
+
+/// One import as wired: what it was wired from and the forward it installed. A reload
+/// that wires the same import between the same accounts keeps the forward rather than
+/// adding a second one, which would deliver twice until the first is gone.
+struct WiredImport {
+    importer: Arc<Account>,
+    exporter: Arc<Account>,
+    import: Import,
+    export: Export,
+    installed: Installed,
+}
+
+impl WiredImport {
+    /// Whether this is `import` of `importer` from `exporter` under `export`.
+    fn is(
+        &self,
+        importer: &Arc<Account>,
+        exporter: &Arc<Account>,
+        import: &Import,
+        export: &Export,
+    ) -> bool {
+        Arc::ptr_eq(&self.importer, importer)
+            && Arc::ptr_eq(&self.exporter, exporter)
+            && self.import == *import
+            && self.export == *export
+    }
 }
 
 /// The export of `exporter` that lets `importer` import `import`, if any.
@@ -71,13 +98,15 @@ impl Accounts {
     pub(crate) fn build(configs: &[AccountConfig], sublist_cache: bool) -> Result<Self, String> {
         check_accounts(configs)?;
         let global = Arc::new(Account::new(GLOBAL_ACCOUNT, sublist_cache));
-        Self::assemble(global, configs, sublist_cache, |_| None)
+        Self::assemble(global, configs, sublist_cache, |_| None, &[])
     }
 
     /// The accounts `configs` describe after a reload: an account whose name survives keeps
     /// its `Account` (its clients and subscriptions stay), a new one starts empty, and
-    /// `keep` (the system account) stays even when no longer configured. Imports are wired
-    /// anew; the caller removes the old ones with [`Accounts::unwire`] once this succeeded.
+    /// `keep` (the system account) stays even when no longer configured. An import wired
+    /// before between the same accounts in the same way keeps its forward; others are wired
+    /// anew, and the caller removes the old ones with [`Accounts::unwire_replaced`] once
+    /// this succeeded.
     pub(crate) fn rebuild(
         &self,
         configs: &[AccountConfig],
@@ -85,9 +114,13 @@ impl Accounts {
         keep: Option<&Arc<Account>>,
     ) -> Result<Self, String> {
         check_accounts(configs)?;
-        let mut accounts = Self::assemble(self.global.clone(), configs, sublist_cache, |name| {
-            self.by_name.get(name).cloned()
-        })?;
+        let mut accounts = Self::assemble(
+            self.global.clone(),
+            configs,
+            sublist_cache,
+            |name| self.by_name.get(name).cloned(),
+            &self.installed,
+        )?;
         if let Some(kept) = keep
             && !accounts.by_name.contains_key(&kept.name)
         {
@@ -98,12 +131,13 @@ impl Accounts {
     }
 
     /// `global` and one account per config (the one `existing` gives, else a new one), with
-    /// every import wired. On error nothing stays wired.
+    /// every import wired or, if `previous` has it, kept. On error nothing new stays wired.
     fn assemble(
         global: Arc<Account>,
         configs: &[AccountConfig],
         sublist_cache: bool,
         existing: impl Fn(&str) -> Option<Arc<Account>>,
+        previous: &[WiredImport],
     ) -> Result<Self, String> {
         let mut by_name = HashMap::new();
         by_name.insert(GLOBAL_ACCOUNT.to_owned(), global.clone());
@@ -118,15 +152,20 @@ impl Accounts {
             names: configs.iter().map(|c| c.name.clone()).collect(),
             installed: Vec::new(),
         };
-        if let Err(error) = accounts.wire_imports(configs) {
-            accounts.unwire();
+        if let Err(error) = accounts.wire_imports(configs, previous) {
+            accounts.unwire_unless_in(previous);
             return Err(error);
         }
         Ok(accounts)
     }
 
-    /// Wires every import of `configs` between the accounts, remembering what it installed.
-    fn wire_imports(&mut self, configs: &[AccountConfig]) -> Result<(), String> {
+    /// Wires every import of `configs` between the accounts (keeping those `previous`
+    /// wired the same way), remembering what is installed.
+    fn wire_imports(
+        &mut self,
+        configs: &[AccountConfig],
+        previous: &[WiredImport],
+    ) -> Result<(), String> {
         let get = |name: &str| {
             self.by_name
                 .get(name)
@@ -141,17 +180,37 @@ impl Accounts {
                 let export = exporter_config
                     .and_then(|c| authorizing(c, &config.name, import))
                     .ok_or_else(|| format!("import of {} not authorized", import.subject))?;
-                let installed = wire(&importer, &exporter, import, export)?;
-                self.installed.push(installed);
+                let installed = match previous
+                    .iter()
+                    .find(|wired| wired.is(&importer, &exporter, import, export))
+                {
+                    Some(kept) => kept.installed.clone(),
+                    None => wire(&importer, &exporter, import, export)?,
+                };
+                self.installed.push(WiredImport {
+                    importer: importer.clone(),
+                    exporter,
+                    import: import.clone(),
+                    export: export.clone(),
+                    installed,
+                });
             }
         }
         Ok(())
     }
 
-    /// Removes every import these accounts wired: a reload replaced them.
-    pub(crate) fn unwire(&self) {
-        for installed in &self.installed {
-            installed.remove();
+    /// Removes the imports these accounts wired that `replacement` (the accounts a reload
+    /// made) did not keep.
+    pub(crate) fn unwire_replaced(&self, replacement: &Accounts) {
+        self.unwire_unless_in(&replacement.installed);
+    }
+
+    /// Removes the imports these accounts wired, except those `kept` holds too.
+    fn unwire_unless_in(&self, kept: &[WiredImport]) {
+        for wired in &self.installed {
+            if !kept.iter().any(|k| k.installed.is(&wired.installed)) {
+                wired.installed.remove();
+            }
         }
     }
 
@@ -204,6 +263,40 @@ mod tests {
     }
 
     #[test]
+    fn an_import_both_configurations_have_keeps_its_one_forward() {
+        let exporter = AccountConfig {
+            name: "A".into(),
+            exports: vec![Export::stream("s"), Export::service("q")],
+            ..Default::default()
+        };
+        let importer = AccountConfig {
+            name: "B".into(),
+            imports: vec![Import::stream("A", "s"), Import::service("A", "q")],
+            ..Default::default()
+        };
+        let configs = [exporter.clone(), importer.clone()];
+        let before = Accounts::build(&configs, true).expect("valid");
+        let forwards = |accounts: &Accounts, account: &str, subject: &[u8]| {
+            let holder = accounts.get(account).expect("account");
+            holder.forwards.matches(subject).plain.len()
+        };
+        let changed_export = AccountConfig {
+            exports: vec![Export::stream(">"), Export::service("q")],
+            ..exporter
+        };
+        let after = before
+            .rebuild(&[changed_export, importer], true, None)
+            .expect("valid");
+        // Between the rebuild and the removal of the old wiring, messages are routed by
+        // both: the unchanged service import has one forward, the changed stream two.
+        assert_eq!(forwards(&after, "B", b"q"), 1);
+        assert_eq!(forwards(&after, "A", b"s"), 2);
+        before.unwire_replaced(&after);
+        assert_eq!(forwards(&after, "B", b"q"), 1, "the kept forward stays");
+        assert_eq!(forwards(&after, "A", b"s"), 1);
+    }
+
+    #[test]
     fn a_rebuild_keeps_surviving_accounts_and_rewires_imports() {
         let exporter = AccountConfig {
             name: "A".into(),
@@ -224,7 +317,7 @@ mod tests {
         let after = before
             .rebuild(&[exporter, added], true, Some(&system))
             .expect("valid");
-        before.unwire();
+        before.unwire_replaced(&after);
         let same = |name: &str| {
             let (old, new) = (before.get(name), after.get(name));
             old.zip(new).is_some_and(|(old, new)| Arc::ptr_eq(old, new))

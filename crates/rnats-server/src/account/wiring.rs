@@ -11,6 +11,7 @@ use super::transform::Transform;
 
 /// A forward an import installed and the account whose `forwards` hold it: what goes when
 /// the import does.
+#[derive(Clone)]
 pub(crate) struct Installed {
     account: Arc<Account>,
     forward: ForwardRef,
@@ -20,6 +21,11 @@ impl Installed {
     /// Takes the forward out of its account.
     pub(crate) fn remove(&self) {
         self.account.remove_forward(&self.forward);
+    }
+
+    /// Whether both are the same forward.
+    pub(crate) fn is(&self, other: &Installed) -> bool {
+        self.forward == other.forward
     }
 }
 
