@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::config::{AccountConfig, Export, Import};
-use super::wiring::{Installed, covers, kind_name, mapping, wire};
+use super::wiring::{Installed, covers, kind_name, mapping, remove_response_route, wire};
 use super::{Account, GLOBAL_ACCOUNT};
 
 /// Every account of the server.
@@ -203,6 +203,19 @@ impl Accounts {
     /// made) did not keep.
     pub(crate) fn unwire_replaced(&self, replacement: &Accounts) {
         self.unwire_unless_in(&replacement.installed);
+        // Accounts the reload removed get no more responses from those that stay.
+        for removed in self.by_name.values() {
+            if replacement
+                .by_name
+                .values()
+                .any(|a| Arc::ptr_eq(a, removed))
+            {
+                continue;
+            }
+            for remaining in replacement.by_name.values() {
+                remove_response_route(remaining, removed);
+            }
+        }
     }
 
     /// Removes the imports these accounts wired, except those `kept` holds too.
@@ -294,6 +307,19 @@ mod tests {
         before.unwire_replaced(&after);
         assert_eq!(forwards(&after, "B", b"q"), 1, "the kept forward stays");
         assert_eq!(forwards(&after, "A", b"s"), 1);
+
+        // Removing the importer takes its response route out of the exporter too.
+        let b = after.get("B").expect("B").clone();
+        let responses = format!("{}x", b.reply_prefix);
+        assert_eq!(forwards(&after, "A", responses.as_bytes()), 1);
+        let exporter_only = AccountConfig {
+            name: "A".into(),
+            ..Default::default()
+        };
+        let last = after.rebuild(&[exporter_only], true, None).expect("valid");
+        after.unwire_replaced(&last);
+        assert_eq!(forwards(&last, "A", responses.as_bytes()), 0);
+        assert_eq!(forwards(&last, "A", b"s"), 0);
     }
 
     #[test]

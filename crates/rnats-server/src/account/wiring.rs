@@ -134,20 +134,33 @@ pub(crate) fn wire(
     })
 }
 
-/// Makes `exporter` route responses under `importer`'s reply prefix back to it, unless it
-/// does already (two routes would deliver stream responses twice).
-fn ensure_response_route(exporter: &Arc<Account>, importer: &Arc<Account>) -> bool {
+/// The route in `exporter` that takes responses back to `importer`, if there is one.
+fn response_route(exporter: &Account, importer: &Arc<Account>) -> Option<ForwardRef> {
     let probe = format!("{}x", importer.reply_prefix);
-    let routed = exporter
+    exporter
         .forwards
         .matches(probe.as_bytes())
         .plain
         .iter()
-        .any(|forward| {
+        .find(|forward| {
             matches!(forward.0.kind, ForwardKind::Responses)
                 && std::ptr::eq(forward.0.target.as_ptr(), Arc::as_ptr(importer))
-        });
-    routed
+        })
+        .cloned()
+}
+
+/// Takes out the route in `exporter` that takes responses back to `importer` (an account
+/// a reload removed).
+pub(crate) fn remove_response_route(exporter: &Account, importer: &Arc<Account>) {
+    if let Some(route) = response_route(exporter, importer) {
+        exporter.remove_forward(&route);
+    }
+}
+
+/// Makes `exporter` route responses under `importer`'s reply prefix back to it, unless it
+/// does already (two routes would deliver stream responses twice).
+fn ensure_response_route(exporter: &Arc<Account>, importer: &Arc<Account>) -> bool {
+    response_route(exporter, importer).is_some()
         || exporter
             .add_forward(Forward {
                 filter: format!("{}>", importer.reply_prefix).into_bytes().into(),
