@@ -335,7 +335,7 @@ async fn an_expiring_jwt_closes_the_connection() {
     conn.send(user.connect_line(&info).as_bytes()).await;
     let (bytes, closed) = conn.read_until_closed(Duration::from_secs(6)).await;
     // The server's first PING may come before the expiry: it does not matter here.
-    let text = String::from_utf8_lossy(&bytes).replace("PING\r\n", "");
+    let text = rnats_testkit::without_server_pings(&bytes);
     assert_eq!(text, "PONG\r\n-ERR 'User Authentication Expired'\r\n");
     assert!(closed);
 }
@@ -489,10 +489,7 @@ async fn connect_rules_match_the_reference() {
         let info = conn.read_info().await;
         conn.send(user.connect_line(&info).as_bytes()).await;
         let (bytes, closed) = conn.read_until_closed(Duration::from_secs(6)).await;
-        (
-            String::from_utf8_lossy(&bytes).replace("PING\r\n", ""),
-            closed,
-        )
+        (rnats_testkit::without_server_pings(&bytes), closed)
     };
     let (ours, theirs) = tokio::join!(
         run(server.client_addr(), ours),
@@ -529,10 +526,7 @@ async fn an_expiring_account_jwt_closes_its_clients() {
             let info = conn.read_info().await;
             conn.send(user.connect_line(&info).as_bytes()).await;
             let (bytes, closed) = conn.read_until_closed(Duration::from_secs(6)).await;
-            (
-                String::from_utf8_lossy(&bytes).replace("PING\r\n", ""),
-                closed,
-            )
+            (rnats_testkit::without_server_pings(&bytes), closed)
         }
     };
     let (ours, theirs) = tokio::join!(run(server.client_addr()), run(reference.addr()));

@@ -121,7 +121,7 @@ async fn run(world: &World, addr: SocketAddr, users: &[User], update: &str) -> V
             bytes.extend(conn.read_until_closed(QUIET).await.0);
         }
         // The servers' own PINGs come when their timers say: not part of the comparison.
-        let all = String::from_utf8_lossy(&bytes).replace("PING\r\n", "");
+        let all = rnats_testkit::without_server_pings(&bytes);
         transcripts.push((all, closed || conn.is_closed()));
     }
     transcripts
@@ -231,7 +231,7 @@ async fn a_reload_keeps_the_jwt_payload_limit() {
         .expect("reloadable");
     conn.send(b"PUB s 20\r\n01234567890123456789\r\n").await;
     let (bytes, closed) = conn.read_until_closed(Duration::from_secs(5)).await;
-    let text = String::from_utf8_lossy(&bytes).replace("PING\r\n", "");
+    let text = rnats_testkit::without_server_pings(&bytes);
     assert_eq!(
         (text.as_str(), closed),
         ("-ERR 'Maximum Payload Violation'\r\n", true)

@@ -223,7 +223,7 @@ async fn a_revocation_closes_the_revoked_users_connection() {
     let reply = request(&system, update_subject(&key), revoking).await;
     assert_eq!(outcome(&reply)["data"]["message"], "jwt updated");
     let (bytes, closed) = conn.read_until_closed(WAIT).await;
-    let text = String::from_utf8_lossy(&bytes).replace("PING\r\n", "");
+    let text = rnats_testkit::without_server_pings(&bytes);
     assert_eq!(text, "-ERR 'User Authentication Revoked'\r\n");
     assert!(closed);
 }
@@ -425,7 +425,7 @@ async fn deletions_match_the_reference() {
             .collect();
         files.sort();
         let refused = connect(&world.a_user(), &url).await.is_err();
-        let text = String::from_utf8_lossy(&bytes).replace("PING\r\n", "");
+        let text = rnats_testkit::without_server_pings(&bytes);
         seen.push((replies, files, text, closed, refused));
     }
     assert_eq!(seen[0], seen[1]);

@@ -17,7 +17,9 @@ mod normalize;
 mod raw;
 mod reference;
 
-pub use normalize::{VOLATILE_INFO_KEYS, escape, normalize, normalize_info_line, server_ops};
+pub use normalize::{
+    VOLATILE_INFO_KEYS, escape, normalize, normalize_info_line, server_ops, without_server_pings,
+};
 pub use raw::{DEFAULT_TIMEOUT, RawConn, Received, Stop};
 pub use reference::{
     REFERENCE_VERSION, ReferenceServer, ReferenceServerBuilder, reference_server_path,

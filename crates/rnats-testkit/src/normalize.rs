@@ -80,6 +80,19 @@ pub fn server_ops(bytes: &[u8]) -> (Vec<&[u8]>, &[u8]) {
     (ops, rest)
 }
 
+/// Server output as text without the server's own `PING`s: servers ping their clients on
+/// timers of their own (the reference soon after CONNECT), so a transcript read over a
+/// slow moment may hold one. Payloads are never touched.
+pub fn without_server_pings(bytes: &[u8]) -> String {
+    let (ops, rest) = server_ops(bytes);
+    let mut kept = Vec::with_capacity(bytes.len());
+    for op in ops.into_iter().filter(|op| *op != b"PING\r\n") {
+        kept.extend_from_slice(op);
+    }
+    kept.extend_from_slice(rest);
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
 /// Normalises a whole transcript of server output: every `INFO` line goes through
 /// [`normalize_info_line`], payloads and all other bytes are kept as they are. A trailing
 /// incomplete op is kept verbatim.
@@ -199,6 +212,15 @@ mod tests {
     use super::*;
 
     const REF_INFO: &[u8] = b"INFO {\"server_id\":\"NAGP\",\"server_name\":\"NAGP\",\"version\":\"2.15.0\",\"proto\":1,\"git_commit\":\"eb76367\",\"go\":\"go1.26.10\",\"host\":\"127.0.0.1\",\"port\":15555,\"headers\":true,\"auth_required\":true,\"max_payload\":1048576,\"client_id\":5,\"client_ip\":\"127.0.0.1\",\"api_lvl\":5,\"xkey\":\"XBCA\"} \r\n";
+
+    #[test]
+    fn server_pings_go_and_payloads_stay() {
+        let output = b"PING\r\nMSG a 1 6\r\nPING\r\n\r\n-ERR 'x'\r\nPING\r\nPI";
+        assert_eq!(
+            without_server_pings(output),
+            "MSG a 1 6\r\nPING\r\n\r\n-ERR 'x'\r\nPI"
+        );
+    }
 
     #[test]
     fn info_drops_volatile_keys_and_keeps_order_and_suffix() {

@@ -29,10 +29,7 @@ async fn conversation(addr: SocketAddr, user: &str, then: &str) -> (String, bool
     conn.send(format!("{connect}{then}PING\r\n").as_bytes())
         .await;
     let (bytes, closed) = conn.read_until_closed(Duration::from_millis(300)).await;
-    (
-        String::from_utf8_lossy(&bytes).replace("PING\r\n", ""),
-        closed,
-    )
+    (rnats_testkit::without_server_pings(&bytes), closed)
 }
 
 /// Every conversation of the test on one server.
