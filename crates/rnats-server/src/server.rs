@@ -600,6 +600,11 @@ impl ServerState {
         self.clients.lock().values().cloned().collect()
     }
 
+    /// The open connection with id `id`, if it is still open.
+    pub(crate) fn client(&self, id: u64) -> Option<Arc<ClientHandle>> {
+        self.clients.lock().get(&id).cloned()
+    }
+
     /// The number of connections open now.
     pub(crate) fn connection_count(&self) -> usize {
         self.clients.lock().len()
