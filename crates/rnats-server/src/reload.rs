@@ -92,6 +92,9 @@ impl ServerHandle {
             // The new imports are wired already: a message published meanwhile may cross
             // twice, but none that both configurations import is lost.
             current.unwire();
+            if let Some(system) = &state.system {
+                system.import_into_new(&rebuilt);
+            }
             Arc::new(rebuilt)
         } else {
             current

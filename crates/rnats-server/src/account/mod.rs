@@ -37,6 +37,9 @@ pub(crate) struct Account {
     /// Client connections bound to the account now (the server's internal client is not
     /// one): what an account's connection limit counts.
     clients: AtomicUsize,
+    /// Set once the system account's imports are wired here, so a reload or new claims
+    /// never wire them twice.
+    system_imported: AtomicBool,
 }
 
 /// Messages and bytes the server received from an account's clients, then sent to them.
@@ -85,6 +88,7 @@ impl Account {
             responses: ResponseRoutes::default(),
             closed_traffic: Default::default(),
             clients: AtomicUsize::new(0),
+            system_imported: AtomicBool::new(false),
         }
     }
 
@@ -109,6 +113,11 @@ impl Account {
     /// not clear it wrongly.
     pub(crate) fn remove_forward(&self, forward: &ForwardRef) {
         self.forwards.remove(&forward.0.filter, None, forward);
+    }
+
+    /// Claims the wiring of the system account's imports: true the first time only.
+    pub(crate) fn claim_system_imports(&self) -> bool {
+        !self.system_imported.swap(true, Ordering::AcqRel)
     }
 
     /// Takes a place for one more client connection, unless `max` are there already. The

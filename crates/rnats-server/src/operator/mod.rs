@@ -202,6 +202,12 @@ impl OperatorMode {
         let _ = self.system.set(account);
     }
 
+    /// The name the JWT of account `key` gives it, if the account is made.
+    pub(crate) fn account_name(&self, key: &str) -> Option<String> {
+        let accounts = self.accounts.lock();
+        accounts.get(key).map(|known| known.claims.name.clone())
+    }
+
     /// Whether claims may make (or update) an account: a trusted issuer, within the
     /// validity window, activation tokens that fit their imports.
     fn validate(&self, claims: &Claims<AccountClaims>, now: i64) -> Result<(), LookupError> {

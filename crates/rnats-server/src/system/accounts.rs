@@ -4,9 +4,8 @@
 //! account's for `PING`); `CONNS` is the account-connections advisory itself; `JSZ` says
 //! JetStream is not enabled. The account in the subject wins over any in the options.
 //!
-//! The reference also imports some of these subjects into every account, so its answers
-//! count subscriptions those imports make; rnats has no such imports, and its counts are
-//! lower by as many.
+//! Other accounts reach `CONNZ` and `STATZ` about themselves through the system account's
+//! imports (`imports.rs`), whose subscriptions these answers count as the reference does.
 
 use std::time::SystemTime;
 

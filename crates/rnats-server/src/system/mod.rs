@@ -5,13 +5,18 @@
 //! The server speaks through an internal client (`client/internal.rs`): it publishes like a
 //! client, and its subscriptions' deliveries are queued like anyone's, then read back by the
 //! task here, which answers them. Only users of the system account can see any of it, by
-//! account isolation.
+//! account isolation, except what the system account's imports (`imports.rs`) let every
+//! account ask about itself.
 
 mod accounts;
 mod claims;
 mod events;
+mod imports;
 mod requests;
+mod user_info;
 mod wire;
+
+pub(crate) use imports::import_into;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -76,6 +81,7 @@ pub(crate) fn resolve(
     if let Some(mode) = operator {
         mode.pin_system_account(account.clone());
     }
+    import_into_all(&account, accounts);
     Ok(Some(System {
         client: ClientHandle::internal(account.clone()),
         account,
@@ -84,9 +90,23 @@ pub(crate) fn resolve(
     }))
 }
 
+/// Wires the system account's imports into every account of `accounts` that lacks them
+/// (all at start; after a reload, the new ones).
+fn import_into_all(system: &Arc<Account>, accounts: &Accounts) {
+    import_into(system, system);
+    for account in accounts.all() {
+        import_into(system, account);
+    }
+}
+
 impl System {
+    /// Wires the system account's imports into the accounts a reload added.
+    pub(crate) fn import_into_new(&self, accounts: &Accounts) {
+        import_into_all(&self.account, accounts);
+    }
+
     /// The `server` object of the next message.
-    fn server_info(&self, server: &ServerState) -> ServerInfoJson {
+    pub(super) fn server_info(&self, server: &ServerState) -> ServerInfoJson {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         ServerInfoJson::new(&server.server_name, &self.host, &server.server_id, seq)
     }
@@ -95,7 +115,10 @@ impl System {
     /// Whether a message on `subject` would reach anyone: events nobody listens to are not
     /// even built, so a server without system users pays nothing per connection.
     pub(super) fn has_listeners(&self, subject: &str) -> bool {
-        self.account.has_forwards() || !self.account.sublist.matches(subject.as_bytes()).is_empty()
+        let subject = subject.as_bytes();
+        !self.account.sublist.matches(subject).is_empty()
+            || (self.account.has_forwards()
+                && !self.account.forwards.matches(subject).plain.is_empty())
     }
 
     pub(super) fn publish(
