@@ -276,9 +276,10 @@ impl Server {
         self.state.connection_count()
     }
 
-    /// Subscriptions held now, across all clients.
+    /// Subscriptions held now, across all clients (of the global account); those that
+    /// stand for the system account's imports are not clients'.
     pub fn num_subscriptions(&self) -> usize {
-        self.state.global_account.sublist.count()
+        self.state.global_account.client_subscriptions()
     }
 
     /// Stops accepting, closes every client and waits until all connection tasks are done.

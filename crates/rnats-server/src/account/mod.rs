@@ -40,6 +40,8 @@ pub(crate) struct Account {
     /// Set once the system account's imports are wired here, so a reload or new claims
     /// never wire them twice.
     system_imported: AtomicBool,
+    /// Subscriptions in `sublist` that stand for service imports rather than clients.
+    import_subscriptions: AtomicUsize,
 }
 
 /// Messages and bytes the server received from an account's clients, then sent to them.
@@ -89,6 +91,7 @@ impl Account {
             closed_traffic: Default::default(),
             clients: AtomicUsize::new(0),
             system_imported: AtomicBool::new(false),
+            import_subscriptions: AtomicUsize::new(0),
         }
     }
 
@@ -118,6 +121,17 @@ impl Account {
     /// Claims the wiring of the system account's imports: true the first time only.
     pub(crate) fn claim_system_imports(&self) -> bool {
         !self.system_imported.swap(true, Ordering::AcqRel)
+    }
+
+    /// Notes one more subscription in `sublist` that stands for a service import.
+    pub(crate) fn add_import_subscription(&self) {
+        self.import_subscriptions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The subscriptions of the account's clients: `sublist` without those of imports.
+    pub(crate) fn client_subscriptions(&self) -> usize {
+        let imports = self.import_subscriptions.load(Ordering::Relaxed);
+        self.sublist.count().saturating_sub(imports)
     }
 
     /// Takes a place for one more client connection, unless `max` are there already. The

@@ -83,7 +83,9 @@ pub(crate) fn import_into(system: &Arc<Account>, account: &Arc<Account>) {
             continue;
         }
         let sid = (index + 1).to_string();
-        placeholder.subscribe_internal(sid.as_bytes(), import.local.as_bytes());
+        if placeholder.subscribe_internal(sid.as_bytes(), import.local.as_bytes()) {
+            account.add_import_subscription();
+        }
     }
 }
 
@@ -114,6 +116,7 @@ mod tests {
         import_into(&system, &account);
         import_into(&system, &system);
         assert_eq!(account.sublist.count(), 4, "counted once, as subscriptions");
+        assert_eq!(account.client_subscriptions(), 0);
         assert_eq!(system.sublist.count(), 1);
         assert_eq!(
             (account
