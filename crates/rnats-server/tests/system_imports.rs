@@ -9,7 +9,8 @@ use std::time::Duration;
 use async_nats::{Client, ConnectOptions};
 use nkeys::KeyPair;
 use rnats_server::{
-    AccountConfig, Options, Permissions, ResponsePermission, Server, SubjectPermission, User,
+    AccountConfig, Authentication, Options, Permissions, ResponsePermission, Server,
+    SubjectPermission, User,
 };
 use rnats_testkit::ReferenceServer;
 use rnats_testkit::jwt::{Account, Operator, User as JwtUser, account_jwt, memory_resolver, now};
@@ -241,6 +242,39 @@ async fn user_info_matches_the_reference_for_config_and_nkey_users() {
     assert!(answers[0][1].get("permissions").is_none());
     assert_eq!(answers[0][3]["user"], nkey.public_key());
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn user_info_matches_the_reference_for_token_and_anonymous_users() {
+    let token = Options {
+        auth: Authentication::Token("s3cr3t".into()),
+        ..Options::local()
+    };
+    for (options, config, connect) in [
+        (
+            token,
+            "authorization { token: s3cr3t }\n",
+            ConnectOptions::with_token("s3cr3t".into()),
+        ),
+        (Options::local(), "", ConnectOptions::new()),
+    ] {
+        let reference = ReferenceServer::builder()
+            .config(config)
+            .start_async()
+            .await;
+        let server = Server::start(options).await.expect("starts");
+        let mut answers = Vec::new();
+        for addr in [server.client_addr(), reference.addr()] {
+            let client = (connect.clone())
+                .connect(addr.to_string())
+                .await
+                .expect("connects");
+            answers.push(user_info_of(&client).await);
+        }
+        assert_eq!(answers[0], answers[1], "{config}");
+        assert_eq!(answers[0]["account"], "$G");
+        server.shutdown().await;
+    }
 }
 
 #[tokio::test]

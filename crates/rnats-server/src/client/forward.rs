@@ -149,7 +149,13 @@ fn shared_info(publisher: &ClientHandle, account: &str) -> String {
     text("start", &rfc3339_nanos(publisher.activity.started));
     text("host", &publisher.addr.ip().to_string());
     text("acc", account);
-    text("user", identity.user.as_deref().unwrap_or_default());
+    // A token is a secret: the reference names its holder this way.
+    let user = match (identity.user.as_deref(), identity.auth.as_deref()) {
+        (Some(user), _) => user,
+        (None, Some("token")) => "[REDACTED]",
+        _ => "",
+    };
+    text("user", user);
     text("name", &identity.name);
     text("lang", &identity.lang);
     text("ver", &identity.version);
