@@ -499,6 +499,30 @@ impl ServerState {
         self.settings.read().accounts.clone()
     }
 
+    /// Every account: `$G` and the configured ones, then those operator mode made from
+    /// their JWTs (by key), each once.
+    pub(crate) fn all_accounts(&self) -> Vec<Arc<Account>> {
+        let mut all: Vec<Arc<Account>> = self.accounts().all().cloned().collect();
+        if let Some(operator) = self.operator() {
+            for made in operator.made_accounts() {
+                if !all.iter().any(|known| Arc::ptr_eq(known, &made)) {
+                    all.push(made);
+                }
+            }
+        }
+        all
+    }
+
+    /// The account named `name` (its key in operator mode), configured or made from a JWT.
+    pub(crate) fn find_account(&self, name: &str) -> Option<Arc<Account>> {
+        if let Some(configured) = self.accounts().get(name) {
+            return Some(configured.clone());
+        }
+        let operator = self.operator()?;
+        let made = operator.made_accounts();
+        made.into_iter().find(|account| account.name == name)
+    }
+
     /// Replaces the options and the accounts made from them (a reload) and wakes every
     /// reader to pick them up.
     pub(crate) fn replace_options(

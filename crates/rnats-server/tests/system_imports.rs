@@ -314,14 +314,28 @@ async fn user_info_matches_the_reference_for_a_jwt_user_with_an_expiry() {
     };
     let mut answers = Vec::new();
     let mut plain_answers = Vec::new();
+    let mut statz = Vec::new();
     for addr in [server.client_addr(), reference.addr()] {
-        answers.push(user_info_of(&connect(&user, addr).await).await);
-        plain_answers.push(user_info_of(&connect(&plain, addr).await).await);
+        let with_expiry = connect(&user, addr).await;
+        answers.push(user_info_of(&with_expiry).await);
+        let without = connect(&plain, addr).await;
+        plain_answers.push(user_info_of(&without).await);
+        // Accounts operator mode makes on first use get the imports too. (Not compared:
+        // CONNZ, as `/connz?acc=` knows no account operator mode made.)
+        let answer = request(&without, "$SYS.REQ.ACCOUNT.PING.STATZ", "").await;
+        let stat = &answer["data"]["account_statz"][0];
+        statz.push((
+            key_set(&answer),
+            stat["conns"].clone(),
+            stat["num_subscriptions"].clone(),
+        ));
     }
     assert_eq!(
         plain_answers[0], plain_answers[1],
         "no permissions, no expiry"
     );
+    assert_eq!(statz[0], statz[1]);
+    assert_eq!(statz[0].1, 2, "the account's two connections");
     let mut theirs = answers.pop().expect("the reference's");
     let mut ours = answers.pop().expect("ours");
     // Read a moment apart, whole seconds: they may differ by one.

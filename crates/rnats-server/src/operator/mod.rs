@@ -202,6 +202,15 @@ impl OperatorMode {
         let _ = self.system.set(account);
     }
 
+    /// The accounts made so far from their JWTs.
+    pub(crate) fn made_accounts(&self) -> Vec<Arc<Account>> {
+        let accounts = self.accounts.lock();
+        accounts
+            .values()
+            .map(|known| known.account.clone())
+            .collect()
+    }
+
     /// The name the JWT of account `key` gives it, if the account is made.
     pub(crate) fn account_name(&self, key: &str) -> Option<String> {
         let accounts = self.accounts.lock();

@@ -140,8 +140,8 @@ fn info(monitor: &Monitor, system: &System, account: &str, payload: &[u8]) -> Ve
 
 fn conns(server: &ServerState, system: &System, account: &str, payload: &[u8]) -> Option<Vec<u8>> {
     options(payload).ok()?;
-    let accounts = server.accounts();
-    let stat = account_stat(server, accounts.get(account)?);
+    let account = server.find_account(account)?;
+    let stat = account_stat(server, &account);
     (stat.conns > 0).then(|| connections_document(server, system, stat))
 }
 
@@ -196,17 +196,15 @@ fn statz(server: &ServerState, system: &System, account: &str, payload: &[u8]) -
         Ok(options) => options,
         Err(description) => return Some(bad_request(server, system, description)),
     };
-    let accounts = server.accounts();
-    let chosen: Vec<&std::sync::Arc<Account>> = if account == PING {
-        accounts
-            .all()
+    let chosen: Vec<std::sync::Arc<Account>> = if account == PING {
+        (server.all_accounts().into_iter())
             .filter(|a| options.accounts.is_empty() || options.accounts.contains(&a.name))
             .collect()
     } else {
-        accounts.get(account).into_iter().collect()
+        server.find_account(account).into_iter().collect()
     };
     let stats: Vec<AccountStat> = chosen
-        .into_iter()
+        .iter()
         .map(|a| account_stat(server, a))
         .filter(|stat| options.include_unused || stat.conns > 0)
         .collect();

@@ -237,11 +237,10 @@ fn account_connections(server: &ServerState, system: &System, account: &str) {
     if !subjects.iter().any(|subject| system.has_listeners(subject)) {
         return;
     }
-    let accounts = server.accounts();
-    let Some(account) = accounts.get(account) else {
+    let Some(account) = server.find_account(account) else {
         return;
     };
-    let stat = accounts::account_stat(server, account);
+    let stat = accounts::account_stat(server, &account);
     let payload = accounts::connections_document(server, system, stat);
     for subject in &subjects {
         system.publish(server, subject, None, &payload);
