@@ -92,6 +92,9 @@ impl ServerHandle {
             // Imports both configurations have kept their forwards; new ones are wired
             // already, and the old ones go now.
             current.unwire_replaced(&rebuilt);
+            if let Some(system) = &state.system {
+                system.import_into_new(&rebuilt);
+            }
             Arc::new(rebuilt)
         } else {
             current

@@ -276,9 +276,10 @@ impl Server {
         self.state.connection_count()
     }
 
-    /// Subscriptions held now, across all clients.
+    /// Subscriptions held now, across all clients (of the global account); those that
+    /// stand for the system account's imports are not clients'.
     pub fn num_subscriptions(&self) -> usize {
-        self.state.global_account.sublist.count()
+        self.state.global_account.client_subscriptions()
     }
 
     /// Stops accepting, closes every client and waits until all connection tasks are done.
@@ -507,6 +508,12 @@ impl ServerState {
         self.operator.get()?.made_account(name)
     }
 
+    /// Subscriptions in every account, those internal and those standing for imports
+    /// included (`/varz` `subscriptions`, the statsz heartbeat).
+    pub(crate) fn subscription_count(&self) -> usize {
+        self.every_account().iter().map(|a| a.sublist.count()).sum()
+    }
+
     /// Every account in use: the configured ones by name, then those operator mode made
     /// (the system account once).
     pub(crate) fn every_account(&self) -> Vec<Arc<Account>> {
@@ -623,6 +630,11 @@ impl ServerState {
     /// The open clients, in no particular order.
     pub(crate) fn client_handles(&self) -> Vec<Arc<ClientHandle>> {
         self.clients.lock().values().cloned().collect()
+    }
+
+    /// The open connection with id `id`, if it is still open.
+    pub(crate) fn client(&self, id: u64) -> Option<Arc<ClientHandle>> {
+        self.clients.lock().get(&id).cloned()
     }
 
     /// The number of connections open now.

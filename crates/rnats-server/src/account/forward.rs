@@ -47,6 +47,9 @@ pub(crate) enum ForwardKind {
         threshold: Duration,
         /// The importing account, where responses go.
         importer: Weak<Account>,
+        /// Whether the responder learns who the requester is (`Nats-Request-Info` with the
+        /// client's details, not only its account).
+        share: bool,
     },
     /// The responses to one importer's requests: looked up in the exporter's routes.
     Responses,

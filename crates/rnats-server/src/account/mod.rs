@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use rnats_subject::Sublist;
 
+use crate::client::ClientHandle;
 use crate::subscription::{Subscription, SubscriptionRef};
 use forward::{ForwardRef, ResponseRoutes};
 
@@ -37,6 +38,14 @@ pub(crate) struct Account {
     /// Client connections bound to the account now (the server's internal client is not
     /// one): what an account's connection limit counts.
     clients: AtomicUsize,
+    /// Set once the system account's imports are wired here, so a reload or new claims
+    /// never wire them twice.
+    system_imported: AtomicBool,
+    /// Subscriptions in `sublist` that stand for service imports rather than clients.
+    import_subscriptions: AtomicUsize,
+    /// The inert client those subscriptions belong to. It holds the account, so the two
+    /// keep each other alive until the account is removed and lets it go.
+    import_client: parking_lot::Mutex<Option<Arc<ClientHandle>>>,
 }
 
 /// Messages and bytes the server received from an account's clients, then sent to them.
@@ -85,6 +94,9 @@ impl Account {
             responses: ResponseRoutes::default(),
             closed_traffic: Default::default(),
             clients: AtomicUsize::new(0),
+            system_imported: AtomicBool::new(false),
+            import_subscriptions: AtomicUsize::new(0),
+            import_client: parking_lot::Mutex::new(None),
         }
     }
 
@@ -109,6 +121,36 @@ impl Account {
     /// not clear it wrongly.
     pub(crate) fn remove_forward(&self, forward: &ForwardRef) {
         self.forwards.remove(&forward.0.filter, None, forward);
+    }
+
+    /// Claims the wiring of the system account's imports: true the first time only.
+    pub(crate) fn claim_system_imports(&self) -> bool {
+        !self.system_imported.swap(true, Ordering::AcqRel)
+    }
+
+    /// Notes one more subscription in `sublist` that stands for a service import.
+    pub(crate) fn add_import_subscription(&self) {
+        self.import_subscriptions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Keeps `client`, the holder of the subscriptions that stand for imports.
+    pub(crate) fn hold_import_client(&self, client: Arc<ClientHandle>) {
+        *self.import_client.lock() = Some(client);
+    }
+
+    /// The account is gone (a reload or a deletion removed it): the subscriptions that
+    /// stood for its imports go, and with them the cycle that kept it in memory.
+    pub(crate) fn release_import_client(&self) {
+        if let Some(client) = self.import_client.lock().take() {
+            client.remove_all_subscriptions();
+            self.import_subscriptions.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// The subscriptions of the account's clients: `sublist` without those of imports.
+    pub(crate) fn client_subscriptions(&self) -> usize {
+        let imports = self.import_subscriptions.load(Ordering::Relaxed);
+        self.sublist.count().saturating_sub(imports)
     }
 
     /// Takes a place for one more client connection, unless `max` are there already. The

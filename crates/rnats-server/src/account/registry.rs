@@ -215,6 +215,7 @@ impl Accounts {
             for remaining in replacement.by_name.values() {
                 remove_response_route(remaining, removed);
             }
+            removed.release_import_client();
         }
     }
 

@@ -107,6 +107,16 @@ impl Transform {
         Ok(Transform::Map(parts))
     }
 
+    /// A mapping of every subject its filter matches to the one subject `subject`, whose
+    /// tokens are all taken as written.
+    pub(crate) fn fixed(subject: &str) -> Self {
+        Transform::Map(
+            tokens(subject)
+                .map(|token| Part::Literal(token.as_bytes().into()))
+                .collect(),
+        )
+    }
+
     /// The reverse of a strict mapping `source -> destination`: the filter to match subjects
     /// of the destination's form, and the mapping from them back to the source's form.
     pub(crate) fn inverse(

@@ -98,7 +98,55 @@ pub(crate) fn wire(
     export: &Export,
 ) -> Result<Installed, String> {
     let (filter, transform) = mapping(import)?;
-    let (holder, forward) = match import.kind {
+    install(
+        importer,
+        exporter,
+        import.kind,
+        filter,
+        transform,
+        export,
+        false,
+    )
+    .ok_or_else(|| format!("invalid import subject {}", import.subject))
+}
+
+/// Wires a service import that sends requests published on `local` in `importer` to the
+/// one subject `remote` of `exporter`, sharing the requester's details when `share`. The
+/// server's own imports take this way: their subjects are literal, so no mapping can fail
+/// (a `$` token is a name there, not a wildcard reference).
+pub(crate) fn wire_fixed_service(
+    importer: &Arc<Account>,
+    exporter: &Arc<Account>,
+    local: &str,
+    remote: &str,
+    export: &Export,
+    share: bool,
+) -> Result<Installed, String> {
+    let transform = Transform::fixed(remote);
+    let kind = ShareKind::Service;
+    install(
+        importer,
+        exporter,
+        kind,
+        local.to_owned(),
+        transform,
+        export,
+        share,
+    )
+    .ok_or_else(|| format!("invalid import subject {local}"))
+}
+
+/// Adds the forwards of one import; `None` when a subject is not valid.
+fn install(
+    importer: &Arc<Account>,
+    exporter: &Arc<Account>,
+    kind: ShareKind,
+    filter: String,
+    transform: Transform,
+    export: &Export,
+    share: bool,
+) -> Option<Installed> {
+    let (holder, forward) = match kind {
         ShareKind::Stream => (
             exporter,
             Forward {
@@ -110,7 +158,7 @@ pub(crate) fn wire(
         ),
         ShareKind::Service => {
             if !ensure_response_route(exporter, importer) {
-                return Err(format!("invalid import subject {}", import.subject));
+                return None;
             }
             let forward = Forward {
                 filter: filter.into_bytes().into(),
@@ -120,15 +168,14 @@ pub(crate) fn wire(
                     response_type: export.response_type,
                     threshold: export.response_threshold,
                     importer: Arc::downgrade(importer),
+                    share,
                 },
             };
             (importer, forward)
         }
     };
-    let forward = holder
-        .add_forward(forward)
-        .ok_or_else(|| format!("invalid import subject {}", import.subject))?;
-    Ok(Installed {
+    let forward = holder.add_forward(forward)?;
+    Some(Installed {
         account: holder.clone(),
         forward,
     })

@@ -154,6 +154,40 @@ impl CompiledPermissions {
             .is_some_and(|rules| !rules.deny.is_empty())
     }
 
+    /// The permissions as `$SYS.REQ.USER.INFO` tells the user: each list in its
+    /// configuration's order (queue groups left out, as the reference reports subjects
+    /// only), `responses` with its time to live in nanoseconds.
+    pub(crate) fn public(&self) -> serde_json::Value {
+        let side = |rules: Option<&Rules>| {
+            let mut side = serde_json::Map::new();
+            let subjects = |list: &[Rule]| {
+                (list.iter())
+                    .map(|rule| String::from_utf8_lossy(&rule.subject).into_owned())
+                    .collect::<Vec<_>>()
+            };
+            if let Some(rules) = rules {
+                if let Some(allow) = rules.allow.as_deref().filter(|a| !a.is_empty()) {
+                    side.insert("allow".to_owned(), subjects(allow).into());
+                }
+                if !rules.deny.is_empty() {
+                    side.insert("deny".to_owned(), subjects(&rules.deny).into());
+                }
+            }
+            serde_json::Value::Object(side)
+        };
+        let mut public = serde_json::Map::new();
+        public.insert("publish".to_owned(), side(self.publish.as_ref()));
+        public.insert("subscribe".to_owned(), side(self.subscribe.as_ref()));
+        if let Some(responses) = self.responses {
+            let ttl = u64::try_from(responses.expires.as_nanos()).unwrap_or(u64::MAX);
+            public.insert(
+                "responses".to_owned(),
+                serde_json::json!({"max": responses.max, "ttl": ttl}),
+            );
+        }
+        serde_json::Value::Object(public)
+    }
+
     /// The `allow_responses` limits, if the user has them.
     pub(crate) fn responses(&self) -> Option<ResponsePermission> {
         self.responses

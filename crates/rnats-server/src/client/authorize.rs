@@ -66,7 +66,7 @@ impl ClientConnection {
             user,
             auth: label,
             protocol: self.options.protocol,
-            jwt_issued_at: 0,
+            ..ClientIdentity::default()
         });
         self.install_permissions(permissions);
         crate::system::client_connected(&self.server, &self.handle);
@@ -130,6 +130,7 @@ impl ClientConnection {
     /// deliver to it.
     pub(super) fn install_permissions(&mut self, permissions: Option<Arc<CompiledPermissions>>) {
         self.handle.delivery_rules.set(permissions.as_ref());
+        self.handle.set_granted(permissions.clone());
         self.permissions = permissions;
         // Publish decisions cached under the old permissions no longer hold.
         self.cache.clear();

@@ -6,9 +6,13 @@ use std::sync::Arc;
 
 use rnats_proto::Delivery;
 
+use serde_json::Value;
+
+use super::ClientHandle;
 use super::delivery::Router;
 use crate::account::Account;
 use crate::account::forward::{ForwardKind, ForwardRef, new_reply};
+use crate::monitor::format::rfc3339_nanos;
 
 /// Most imports one message may cross, so imports that feed each other cannot loop forever.
 const MAX_HOPS: u8 = 8;
@@ -57,6 +61,7 @@ impl Router<'_> {
                 response_type,
                 threshold,
                 importer,
+                share,
             } => {
                 let Some(target) = forward.target.upgrade() else {
                     return false;
@@ -75,8 +80,13 @@ impl Router<'_> {
                         )
                         .then_some(reply)
                 });
-                let rtt = self.publisher.activity.rtt_nanos();
-                let headers = request_headers(message.headers(), &account.name, rtt);
+                let headers = if *share {
+                    let info = shared_info(self.publisher, &account.name);
+                    request_headers(message.headers(), &info, true)
+                } else {
+                    let rtt = self.publisher.activity.rtt_nanos();
+                    request_headers(message.headers(), &account_info(&account.name, rtt), false)
+                };
                 let request = Delivery::new(
                     &subject,
                     reply.as_deref(),
@@ -114,28 +124,81 @@ impl Router<'_> {
     }
 }
 
-/// The request's headers with `Nats-Request-Info` naming the requesting account (and its
-/// round-trip time when measured), unless a header of that name is there already.
-fn request_headers(headers: Option<&[u8]>, account: &str, rtt: u64) -> Option<Vec<u8>> {
+/// The `Nats-Request-Info` of a request that does not share its requester: its account,
+/// and its round-trip time when measured.
+fn account_info(account: &str, rtt: u64) -> String {
+    let account = serde_json::to_string(account).unwrap_or_else(|_| "\"\"".to_owned());
+    if rtt > 0 {
+        format!("{{\"acc\":{account},\"rtt\":{rtt}}}")
+    } else {
+        format!("{{\"acc\":{account}}}")
+    }
+}
+
+/// The `Nats-Request-Info` of a request that shares its requester: who the client is, with
+/// the reference's keys, empty ones left out. Its `id` lets a responder in this server find
+/// the connection.
+fn shared_info(publisher: &ClientHandle, account: &str) -> String {
+    let identity = publisher.identity();
+    let mut info = serde_json::Map::new();
+    let mut text = |key: &str, value: &str| {
+        if !value.is_empty() {
+            info.insert(key.to_owned(), Value::from(value));
+        }
+    };
+    text("start", &rfc3339_nanos(publisher.activity.started));
+    text("host", &publisher.addr.ip().to_string());
+    text("acc", account);
+    // A token is a secret: the reference names its holder this way.
+    let user = match (identity.user.as_deref(), identity.auth.as_deref()) {
+        (Some(user), _) => user,
+        (None, Some("token")) => "[REDACTED]",
+        _ => "",
+    };
+    text("user", user);
+    text("name", &identity.name);
+    text("lang", &identity.lang);
+    text("ver", &identity.version);
+    text("name_tag", &identity.name_tag);
+    text("kind", "Client");
+    text("client_type", "nats");
+    info.insert("id".to_owned(), Value::from(publisher.id));
+    let rtt = publisher.activity.rtt_nanos();
+    if rtt > 0 {
+        info.insert("rtt".to_owned(), Value::from(rtt));
+    }
+    Value::Object(info).to_string()
+}
+
+/// The request's headers with `Nats-Request-Info: <info>`. A header of that name already
+/// there is kept (a request crossing a second import keeps its first requester) unless
+/// `replace`: a shared requester's details are the server's word, never the client's.
+fn request_headers(headers: Option<&[u8]>, info: &str, replace: bool) -> Option<Vec<u8>> {
+    let is_info = |line: &[u8]| {
+        line.get(..REQUEST_INFO.len())
+            .is_some_and(|name| name.eq_ignore_ascii_case(REQUEST_INFO))
+    };
     let present = headers.is_some_and(|h| {
         h.windows(REQUEST_INFO.len())
             .any(|w| w.eq_ignore_ascii_case(REQUEST_INFO))
     });
-    if present {
+    if present && !replace {
         return headers.map(<[u8]>::to_vec);
     }
-    let account = serde_json::to_string(account).unwrap_or_else(|_| "\"\"".to_owned());
-    let info = if rtt > 0 {
-        format!("{{\"acc\":{account},\"rtt\":{rtt}}}")
-    } else {
-        format!("{{\"acc\":{account}}}")
-    };
     let base: &[u8] = match headers {
         Some(h) if h.ends_with(b"\r\n\r\n") => h.get(..h.len() - 2).unwrap_or(h),
         _ => b"NATS/1.0\r\n",
     };
     let mut out = Vec::with_capacity(base.len() + info.len() + 24);
-    out.extend_from_slice(base);
+    if present {
+        for line in base.split_inclusive(|&b| b == b'\n') {
+            if !is_info(line) {
+                out.extend_from_slice(line);
+            }
+        }
+    } else {
+        out.extend_from_slice(base);
+    }
     out.extend_from_slice(REQUEST_INFO);
     out.push(b' ');
     out.extend_from_slice(info.as_bytes());
@@ -150,12 +213,26 @@ mod tests {
     #[test]
     fn request_info_is_added_to_headers() {
         assert_eq!(
-            request_headers(None, "B", 5).as_deref(),
+            request_headers(None, &account_info("B", 5), false).as_deref(),
             Some(&b"NATS/1.0\r\nNats-Request-Info: {\"acc\":\"B\",\"rtt\":5}\r\n\r\n"[..])
         );
+        let with_x = b"NATS/1.0\r\nX: 1\r\n\r\n";
         assert_eq!(
-            request_headers(Some(b"NATS/1.0\r\nX: 1\r\n\r\n"), "B", 0).as_deref(),
+            request_headers(Some(with_x), &account_info("B", 0), false).as_deref(),
             Some(&b"NATS/1.0\r\nX: 1\r\nNats-Request-Info: {\"acc\":\"B\"}\r\n\r\n"[..])
+        );
+    }
+
+    #[test]
+    fn a_shared_requester_replaces_a_forged_request_info() {
+        let forged = b"NATS/1.0\r\nnats-request-info: {\"id\":1}\r\nX: 1\r\n\r\n";
+        assert_eq!(
+            request_headers(Some(forged), "{\"id\":7}", true).as_deref(),
+            Some(&b"NATS/1.0\r\nX: 1\r\nNats-Request-Info: {\"id\":7}\r\n\r\n"[..])
+        );
+        assert_eq!(
+            request_headers(Some(forged), "{\"id\":7}", false).as_deref(),
+            Some(&forged[..])
         );
     }
 }

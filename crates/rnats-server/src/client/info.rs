@@ -25,6 +25,10 @@ pub(crate) struct ClientIdentity {
     pub(crate) protocol: i64,
     /// When its user JWT was issued (Unix seconds), for revocations; 0 without one.
     pub(crate) jwt_issued_at: i64,
+    /// The user JWT's name; empty without one.
+    pub(crate) name_tag: String,
+    /// When the connection's credentials expire (Unix seconds); 0 when they do not.
+    pub(crate) expires: i64,
 }
 
 impl ClientIdentity {

@@ -33,6 +33,15 @@ impl ClientHandle {
         Arc::new(handle)
     }
 
+    /// A client on no socket, bound to `account`, closed from the start: its subscriptions
+    /// are counted and listed like anyone's but take no message. The subscriptions a
+    /// service import stands for belong to one (the import itself is a forward).
+    pub(crate) fn inert(account: Arc<Account>) -> Arc<ClientHandle> {
+        let handle = ClientHandle::internal(account);
+        handle.close(super::CloseReason::ClientClosed);
+        handle
+    }
+
     /// Subscribes this internal client to `subject` under `sid`; false if the subject is
     /// not valid.
     pub(crate) fn subscribe_internal(self: &Arc<Self>, sid: &[u8], subject: &[u8]) -> bool {

@@ -44,6 +44,7 @@ use rnats_proto::Delivery;
 use rustc_hash::FxHashSet;
 use tokio::sync::Notify;
 
+use crate::auth::CompiledPermissions;
 use crate::auth::DeliveryRules;
 
 pub(crate) use close::CloseReason;
@@ -103,6 +104,8 @@ pub(crate) struct ClientHandle {
     pub(crate) nonce: Option<String>,
     /// The TLS session, on TLS connections; set once its handshake is done.
     tls_session: OnceLock<Box<TlsSession>>,
+    /// The permissions the client's user was granted, as `$SYS.REQ.USER.INFO` reports them.
+    granted: Mutex<Option<Arc<CompiledPermissions>>>,
 }
 
 /// Why a client could not be bound to an account.
@@ -150,6 +153,7 @@ impl ClientHandle {
             delivery_rules: DeliveryRules::default(),
             nonce: None,
             tls_session: OnceLock::new(),
+            granted: Mutex::new(None),
         }
     }
 
@@ -325,6 +329,16 @@ impl ClientHandle {
     /// Records who the client said it is in CONNECT.
     pub(crate) fn set_identity(&self, identity: ClientIdentity) {
         *self.identity.lock() = Some(Box::new(identity));
+    }
+
+    /// Records the permissions the client's user was granted (at CONNECT, after a reload).
+    pub(crate) fn set_granted(&self, permissions: Option<Arc<CompiledPermissions>>) {
+        *self.granted.lock() = permissions;
+    }
+
+    /// The permissions the client's user was granted; none when unrestricted.
+    pub(crate) fn granted(&self) -> Option<Arc<CompiledPermissions>> {
+        self.granted.lock().clone()
     }
 
     /// Who the client said it is; empty before CONNECT.

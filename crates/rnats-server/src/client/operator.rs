@@ -75,6 +75,8 @@ impl ClientConnection {
             auth: Some(auth),
             protocol: self.options.protocol,
             jwt_issued_at: user.issued_at,
+            name_tag: user.claims.name.clone(),
+            expires: user.expires.unwrap_or_default(),
         });
         client_log!(
             debug,

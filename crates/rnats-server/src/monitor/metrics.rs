@@ -20,8 +20,10 @@ use prometheus_client::registry::Registry;
 use super::query::{BadRequest, Query};
 use super::reply::Reply;
 use super::{Monitor, format, process};
-use crate::account::GLOBAL_ACCOUNT;
 use crate::server::{COMPATIBLE_VERSION, ServerState};
+use crate::system::accounts::account_stats;
+use crate::system::events::AccountStat;
+use rnats_subject::SublistStats;
 
 /// What Prometheus asks for and reads when it scrapes OpenMetrics.
 pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -100,9 +102,13 @@ impl Collector for ServerCollector {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
         let server = &self.server;
         let stats = server.stats.snapshot();
-        let sublist = server.global_account.sublist.stats();
+        let accounts = server.every_account();
+        let mut sublist = SublistStats::default();
+        for account in &accounts {
+            sublist.add(&account.sublist.stats());
+        }
         let connections = server.connection_count();
-        let subscriptions = server.global_account.sublist.count();
+        let subscriptions = usize::try_from(sublist.subscriptions).unwrap_or(usize::MAX);
         let e = &mut encoder;
 
         let info = Info::new(vec![
@@ -220,58 +226,62 @@ impl Collector for ServerCollector {
             &ConstCounter::new(process::cpu_seconds()),
         )?;
 
-        // Every client is in the global account, so its traffic is the server's.
-        let account = [("account", GLOBAL_ACCOUNT)];
-        let per_account: [(&str, &str, MetricType, u64); 7] = [
+        let per_account_stats = account_stats(server, &accounts);
+        type Read = fn(&AccountStat) -> u64;
+        let per_account: [(&str, &str, MetricType, Read); 7] = [
             (
                 "account_connections",
                 "Client connections open now, per account.",
                 MetricType::Gauge,
-                connections as u64,
+                |stat| stat.conns as u64,
             ),
             (
                 "account_subscriptions",
                 "Subscriptions held now, per account.",
                 MetricType::Gauge,
-                subscriptions as u64,
+                |stat| stat.num_subscriptions as u64,
             ),
             (
                 "account_in_messages",
                 "Messages received from the account's clients.",
                 MetricType::Counter,
-                stats.in_msgs,
+                |stat| stat.received.msgs,
             ),
             (
                 "account_in_bytes",
                 "Payload bytes received from the account's clients.",
                 MetricType::Counter,
-                stats.in_bytes,
+                |stat| stat.received.bytes,
             ),
             (
                 "account_out_messages",
                 "Messages sent to the account's clients.",
                 MetricType::Counter,
-                stats.out_msgs,
+                |stat| stat.sent.msgs,
             ),
             (
                 "account_out_bytes",
                 "Payload bytes sent to the account's clients.",
                 MetricType::Counter,
-                stats.out_bytes,
+                |stat| stat.sent.bytes,
             ),
             (
                 "account_slow_consumers",
                 "The account's clients cut off as slow consumers.",
                 MetricType::Counter,
-                stats.slow_consumers,
+                |stat| stat.slow_consumers,
             ),
         ];
-        for (name, help, kind, value) in per_account {
+        for (name, help, kind, read) in per_account {
             let mut family = e.encode_descriptor(name, help, None, kind)?;
-            let sample = family.encode_family(&account)?;
-            match kind {
-                MetricType::Counter => counter(value).encode(sample)?,
-                _ => gauge(i64::try_from(value).unwrap_or(i64::MAX)).encode(sample)?,
+            for stat in &per_account_stats {
+                let labels = [("account", stat.name.as_str())];
+                let sample = family.encode_family(&labels)?;
+                let value = read(stat);
+                match kind {
+                    MetricType::Counter => counter(value).encode(sample)?,
+                    _ => gauge(i64::try_from(value).unwrap_or(i64::MAX)).encode(sample)?,
+                }
             }
         }
         Ok(())

@@ -220,7 +220,7 @@ pub(crate) fn varz(monitor: &Monitor) -> Varz {
         slow_consumers: stats.slow_consumers,
         stale_connections: stats.stale_connections,
         stalled_clients: stats.stalled_clients,
-        subscriptions: server.global_account.sublist.count(),
+        subscriptions: server.subscription_count(),
         http_req_stats: monitor.request_counts(),
         config_load_time: format::rfc3339_nanos(*server.config_loaded.lock()),
         config_digest: options.config_digest.clone(),

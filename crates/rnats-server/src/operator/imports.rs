@@ -58,6 +58,12 @@ impl OperatorMode {
                 self.wire_imports(&dependent, &mut batch, now);
             }
         }
+        // Before anyone can bind to them, as for the accounts of the configuration.
+        if let Some(system) = self.system.get() {
+            for made in &batch {
+                crate::system::import_into(system, &made.account);
+            }
+        }
         let mut accounts = self.accounts.lock();
         for account in batch {
             accounts.insert(account.key().to_owned(), account);

@@ -202,6 +202,21 @@ impl OperatorMode {
         let _ = self.system.set(account);
     }
 
+    /// The accounts made so far from their JWTs.
+    pub(crate) fn made_accounts(&self) -> Vec<Arc<Account>> {
+        let accounts = self.accounts.lock();
+        accounts
+            .values()
+            .map(|known| known.account.clone())
+            .collect()
+    }
+
+    /// The name the JWT of account `key` gives it, if the account is made.
+    pub(crate) fn account_name(&self, key: &str) -> Option<String> {
+        let accounts = self.accounts.lock();
+        accounts.get(key).map(|known| known.claims.name.clone())
+    }
+
     /// Whether claims may make (or update) an account: a trusted issuer, within the
     /// validity window, activation tokens that fit their imports.
     fn validate(&self, claims: &Claims<AccountClaims>, now: i64) -> Result<(), LookupError> {
@@ -223,15 +238,6 @@ impl OperatorMode {
     /// The account with public key `key` if a client or an import has made it already.
     pub(crate) fn made_account(&self, key: &str) -> Option<Arc<Account>> {
         self.accounts.lock().get(key).map(|r| r.account.clone())
-    }
-
-    /// Every account made so far.
-    pub(crate) fn made_accounts(&self) -> Vec<Arc<Account>> {
-        self.accounts
-            .lock()
-            .values()
-            .map(|r| r.account.clone())
-            .collect()
     }
 
     /// The account with public key `key`: made on first use from the resolver's JWT, its

@@ -246,6 +246,7 @@ impl OperatorMode {
         let Some(gone) = self.accounts.lock().remove(key) else {
             return;
         };
+        gone.account.release_import_client();
         for client in clients {
             if Arc::ptr_eq(client.account(), &gone.account) {
                 crate::client::expire_account(client);

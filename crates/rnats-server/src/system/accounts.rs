@@ -4,10 +4,10 @@
 //! account's for `PING`); `CONNS` is the account-connections advisory itself; `JSZ` says
 //! JetStream is not enabled. The account in the subject wins over any in the options.
 //!
-//! The reference also imports some of these subjects into every account, so its answers
-//! count subscriptions those imports make; rnats has no such imports, and its counts are
-//! lower by as many.
+//! Other accounts reach `CONNZ` and `STATZ` about themselves through the system account's
+//! imports (`imports.rs`), whose subscriptions these answers count as the reference does.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -226,9 +226,8 @@ pub(crate) fn account_statz(
     AccountStatz {
         server_id: server.server_id.clone(),
         now: rfc3339_nanos(SystemTime::now()),
-        account_statz: accounts
-            .iter()
-            .map(|a| account_stat(server, a))
+        account_statz: account_stats(server, accounts)
+            .into_iter()
             .filter(|stat| include_unused || stat.conns > 0)
             .collect(),
     }
@@ -245,21 +244,42 @@ pub(crate) struct AccountStatz {
 /// An account's connections and traffic: its open connections' counters (read live, no
 /// snapshot per connection) plus those of its connections that closed. `received` is what
 /// the server received from the account's clients, `sent` what it sent them.
-pub(super) fn account_stat(server: &ServerState, account: &Account) -> AccountStat {
-    let (mut conns, mut traffic) = (0, account.closed_traffic());
+pub(crate) fn account_stat(server: &ServerState, account: &Arc<Account>) -> AccountStat {
+    account_stats(server, std::slice::from_ref(account))
+        .pop()
+        .unwrap_or_else(|| stat_of(account, 0, account.closed_traffic()))
+}
+
+/// [`account_stat`] of each of `accounts`, in order, from one pass over the clients.
+pub(crate) fn account_stats(server: &ServerState, accounts: &[Arc<Account>]) -> Vec<AccountStat> {
+    let mut live: Vec<(usize, Traffic)> = accounts
+        .iter()
+        .map(|account| (0, account.closed_traffic()))
+        .collect();
+    let index: HashMap<&str, usize> = (accounts.iter().enumerate())
+        .map(|(i, account)| (account.name.as_str(), i))
+        .collect();
     for client in server.client_handles() {
-        if client.account().name == account.name {
-            conns += 1;
-            let (in_msgs, in_bytes) = client.activity.inbound();
-            let (out_msgs, out_bytes, _) = client.outbound_counts();
-            traffic = traffic.plus(Traffic {
-                in_msgs,
-                in_bytes,
-                out_msgs,
-                out_bytes,
-            });
-        }
+        let Some(&i) = index.get(client.account().name.as_str()) else {
+            continue;
+        };
+        let (in_msgs, in_bytes) = client.activity.inbound();
+        let (out_msgs, out_bytes, _) = client.outbound_counts();
+        let (conns, traffic) = &mut live[i];
+        *conns += 1;
+        *traffic = traffic.plus(Traffic {
+            in_msgs,
+            in_bytes,
+            out_msgs,
+            out_bytes,
+        });
     }
+    (accounts.iter().zip(live))
+        .map(|(account, (conns, traffic))| stat_of(account, conns, traffic))
+        .collect()
+}
+
+fn stat_of(account: &Account, conns: usize, traffic: Traffic) -> AccountStat {
     AccountStat {
         acc: account.name.clone(),
         name: account.name.clone(),

@@ -5,13 +5,18 @@
 //! The server speaks through an internal client (`client/internal.rs`): it publishes like a
 //! client, and its subscriptions' deliveries are queued like anyone's, then read back by the
 //! task here, which answers them. Only users of the system account can see any of it, by
-//! account isolation.
+//! account isolation, except what the system account's imports (`imports.rs`) let every
+//! account ask about itself.
 
 pub(crate) mod accounts;
 mod claims;
-mod events;
+pub(crate) mod events;
+mod imports;
 mod requests;
+mod user_info;
 mod wire;
+
+pub(crate) use imports::import_into;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,8 +55,8 @@ pub(crate) struct System {
 
 /// The system account the options ask for, creating `$SYS` when it is not configured; none
 /// with `no_system_account`. In operator mode (`operator` given) the system account is the
-/// one the options or the operator JWT name, made here and bound to by its JWT users. The
-/// error is the reference's text.
+/// one the options or the operator JWT name, made here and bound to by its JWT users; none
+/// when neither names one. The error is the reference's text.
 pub(crate) fn resolve(
     options: &Options,
     accounts: &mut Accounts,
@@ -61,11 +66,20 @@ pub(crate) fn resolve(
     if options.no_system_account {
         return Ok(None);
     }
-    let name = options
+    let named = options
         .system_account
         .as_deref()
-        .or(operator.and_then(|mode| mode.system_account.as_deref()))
-        .unwrap_or(DEFAULT_SYSTEM_ACCOUNT);
+        .or(operator.and_then(|mode| mode.system_account.as_deref()));
+    if operator.is_some() && named.is_none() {
+        // Operator mode without a system account (the start logged a warning): `$SYS`
+        // exists as an account, as in the reference, but nothing makes it the system
+        // account, so the server has no events and answers no requests.
+        if accounts.get(DEFAULT_SYSTEM_ACCOUNT).is_none() {
+            accounts.add(DEFAULT_SYSTEM_ACCOUNT, sublist_cache);
+        }
+        return Ok(None);
+    }
+    let name = named.unwrap_or(DEFAULT_SYSTEM_ACCOUNT);
     let account = match accounts.get(name) {
         Some(account) => account.clone(),
         None if name == DEFAULT_SYSTEM_ACCOUNT || operator.is_some() => {
@@ -76,6 +90,7 @@ pub(crate) fn resolve(
     if let Some(mode) = operator {
         mode.pin_system_account(account.clone());
     }
+    import_into_all(&account, accounts);
     Ok(Some(System {
         client: ClientHandle::internal(account.clone()),
         account,
@@ -84,9 +99,23 @@ pub(crate) fn resolve(
     }))
 }
 
+/// Wires the system account's imports into every account of `accounts` that lacks them
+/// (all at start; after a reload, the new ones).
+fn import_into_all(system: &Arc<Account>, accounts: &Accounts) {
+    import_into(system, system);
+    for account in accounts.all() {
+        import_into(system, account);
+    }
+}
+
 impl System {
+    /// Wires the system account's imports into the accounts a reload added.
+    pub(crate) fn import_into_new(&self, accounts: &Accounts) {
+        import_into_all(&self.account, accounts);
+    }
+
     /// The `server` object of the next message.
-    fn server_info(&self, server: &ServerState) -> ServerInfoJson {
+    pub(super) fn server_info(&self, server: &ServerState) -> ServerInfoJson {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         ServerInfoJson::new(&server.server_name, &self.host, &server.server_id, seq)
     }
@@ -95,7 +124,10 @@ impl System {
     /// Whether a message on `subject` would reach anyone: events nobody listens to are not
     /// even built, so a server without system users pays nothing per connection.
     pub(super) fn has_listeners(&self, subject: &str) -> bool {
-        self.account.has_forwards() || !self.account.sublist.matches(subject.as_bytes()).is_empty()
+        let subject = subject.as_bytes();
+        !self.account.sublist.matches(subject).is_empty()
+            || (self.account.has_forwards()
+                && !self.account.forwards.matches(subject).plain.is_empty())
     }
 
     pub(super) fn publish(

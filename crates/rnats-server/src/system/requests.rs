@@ -35,6 +35,8 @@ pub(crate) enum Request {
     ClaimsDelete,
     /// A request about the account the subject names (`$SYS.REQ.ACCOUNT.<account>.<X>`).
     Account(super::accounts::AccountRequest),
+    /// A user asking who it is (`$SYS.REQ.USER.<account>.INFO`, through its import).
+    UserInfo,
 }
 
 /// The first statsz heartbeat after start; each next one comes twice as late, up to
@@ -67,6 +69,7 @@ pub(crate) fn subscribe(
         subjects.push((format!("$SYS.REQ.SERVER.{server_id}.{suffix}"), request));
     }
     subjects.extend(super::accounts::subjects());
+    subjects.push(("$SYS.REQ.USER.*.INFO".to_owned(), Request::UserInfo));
     if let Some(operator) = operator {
         subjects.extend(super::claims::subjects(operator));
     }
@@ -135,6 +138,10 @@ pub(crate) async fn serve(server: Arc<ServerState>, table: Vec<Request>) {
                         publish_reply(&server, system, reply, &answer);
                     }
                 }
+                Some(Request::UserInfo) => {
+                    let answer = super::user_info::answer(&server, system, message.headers);
+                    publish_reply(&server, system, reply, &answer);
+                }
                 Some(Request::Account(request)) => {
                     let answer = super::accounts::answer(
                         &monitor,
@@ -169,7 +176,8 @@ fn answer(monitor: &Monitor, system: &System, request: Request, payload: &[u8]) 
         Request::ClaimsUpdate
         | Request::ClaimsLookup
         | Request::ClaimsDelete
-        | Request::Account(_) => Vec::new(),
+        | Request::Account(_)
+        | Request::UserInfo => Vec::new(),
         Request::Idz => json::to_vec(&identity(server, system), None),
         Request::Statsz => json::to_vec(
             &StatszAnswer {
@@ -407,11 +415,7 @@ fn statsz(monitor: &Monitor) -> Statsz {
         connections: connections.len(),
         total_connections: stats.total_connections,
         active_accounts: accounts.len(),
-        subscriptions: server
-            .every_account()
-            .iter()
-            .map(|a| a.sublist.count())
-            .sum(),
+        subscriptions: server.subscription_count(),
         sent: sent(),
         sent_to_clients: sent(),
         received: received(),

@@ -9,6 +9,8 @@ pub(crate) struct Received<'a> {
     pub(crate) subject: &'a [u8],
     pub(crate) sid: &'a [u8],
     pub(crate) reply: Option<&'a [u8]>,
+    /// The header block (`NATS/1.0\r\n...\r\n\r\n`); empty for a `MSG`.
+    pub(crate) headers: &'a [u8],
     pub(crate) payload: &'a [u8],
 }
 
@@ -42,6 +44,7 @@ fn next(bytes: &[u8]) -> Option<(Received<'_>, &[u8])> {
         }
         _ => return None,
     };
+    let headers = body.get(..header_len.min(total))?;
     let payload = body.get(header_len.min(total)..total)?;
     let rest = body.get(total + 2..)?;
     Some((
@@ -49,6 +52,7 @@ fn next(bytes: &[u8]) -> Option<(Received<'_>, &[u8])> {
             subject,
             sid,
             reply,
+            headers,
             payload,
         },
         rest,
@@ -69,6 +73,8 @@ mod tests {
         assert_eq!(got[1].subject, b"b");
         assert_eq!(got[1].reply, Some(&b"r"[..]));
         assert_eq!(got[1].payload, b"hi");
+        assert_eq!(got[1].headers, b"NATS/1.0\r\n\r\n");
+        assert!(got[0].headers.is_empty());
         assert!(messages(b"MSG a 1 99\r\nshort\r\n").is_empty());
     }
 }

@@ -159,6 +159,20 @@ async fn configured_accounts_are_all_reported() {
             "{question}"
         );
     }
+    // Every account's subscriptions, those of imports from the system account included,
+    // are listed as by the reference; the system account's own internal ones differ.
+    let (ours, theirs) = pair.ask("/subsz?subs=1").await;
+    let outside_system = |subsz: &Value| -> BTreeSet<(String, String)> {
+        (listed_subscriptions(subsz).into_iter())
+            .filter(|(account, _)| account != "SYS")
+            .collect()
+    };
+    assert_eq!(outside_system(&ours), outside_system(&theirs));
+    assert_eq!(
+        outside_system(&ours).len(),
+        4 + 3 * 4,
+        "clients' and imports'"
+    );
     assert_eq!(
         listed_subscriptions(&get(rnats_http, "/subsz?subs=1&test=foo").await.json()),
         BTreeSet::from([("A".into(), "foo".into()), ("B".into(), "foo".into())])
@@ -170,6 +184,17 @@ async fn configured_accounts_are_all_reported() {
             account_connections(&theirs),
             "{question}"
         );
+    }
+    // The same figures per account in /metrics (rnats only).
+    let metrics = get(rnats_http, "/metrics").await.text();
+    for (account, subscriptions) in [("A", 6), ("B", 6), ("$G", 4)] {
+        let connections = if account == "$G" { 0 } else { 1 };
+        for line in [
+            format!("rnats_account_connections{{account=\"{account}\"}} {connections}"),
+            format!("rnats_account_subscriptions{{account=\"{account}\"}} {subscriptions}"),
+        ] {
+            assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+        }
     }
     for http in [pair.rnats, pair.reference] {
         let subsz = get(http, "/subsz").await.json();
@@ -217,6 +242,11 @@ async fn operator_mode_accounts_are_reported_once_in_use() {
     let (ours, theirs) = pair.ask("/accountz").await;
     assert!(account_names(&ours).contains(&key), "{ours}");
     assert_eq!(account_names(&ours), account_names(&theirs));
+    // The operator names no system account: `$SYS` exists, but as no system account, so
+    // there are no internal subscriptions and no imports from it.
+    assert_eq!(ours.get("system_account"), theirs.get("system_account"));
+    let (ours, theirs) = pair.ask("/subsz?subs=1").await;
+    assert_eq!(listed_subscriptions(&ours), listed_subscriptions(&theirs));
     let (ours, theirs) = pair.ask(&format!("/accountz?acc={key}")).await;
     for field in ["account_name", "client_connections"] {
         assert_eq!(
