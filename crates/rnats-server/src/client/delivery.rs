@@ -91,7 +91,7 @@ impl ClientConnection {
         self.batch.in_bytes += size as u64;
         let cached = self
             .cache
-            .lookup(&self.handle.account().sublist, publish.subject);
+            .lookup(self.handle.account(), publish.subject);
         if let Some(permissions) = &self.permissions {
             let allowed = *cached
                 .may_publish
@@ -126,9 +126,8 @@ impl ClientConnection {
             stall: !self.settings.no_fast_producer_stall,
         };
         let mut delivered = router.deliver_all(result, &message);
-        let account = self.handle.account();
-        if account.has_forwards() {
-            delivered |= router.forward(account, &message, 0);
+        if let Some(forwards) = &cached.forwards {
+            delivered |= router.forward_matched(self.handle.account(), forwards, &message, 0);
         }
         if !delivered
             && self.options.no_responders

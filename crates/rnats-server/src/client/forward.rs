@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use rnats_proto::Delivery;
+use rnats_subject::SublistResult;
 
 use serde_json::Value;
 
@@ -28,6 +29,21 @@ impl Router<'_> {
             return false;
         }
         let forwards = account.forwards.matches(message.subject());
+        self.forward_matched(account, &forwards, message, hops)
+    }
+
+    /// Like [`Router::forward`], with the forwards matching the subject already looked up
+    /// (a publisher's match cache holds them).
+    pub(super) fn forward_matched(
+        &mut self,
+        account: &Account,
+        forwards: &SublistResult<ForwardRef>,
+        message: &Delivery<'_>,
+        hops: u8,
+    ) -> bool {
+        if hops >= MAX_HOPS {
+            return false;
+        }
         let mut delivered = false;
         for forward in &forwards.plain {
             delivered |= self.forward_one(account, forward, message, hops);
