@@ -89,9 +89,7 @@ impl ClientConnection {
         let size = publish.payload.len() + publish.headers.map_or(0, <[u8]>::len);
         self.batch.in_msgs += 1;
         self.batch.in_bytes += size as u64;
-        let cached = self
-            .cache
-            .lookup(self.handle.account(), publish.subject);
+        let cached = self.cache.lookup(self.handle.account(), publish.subject);
         if let Some(permissions) = &self.permissions {
             let allowed = *cached
                 .may_publish
