@@ -46,6 +46,8 @@ pub(crate) struct Account {
     /// The inert client those subscriptions belong to. It holds the account, so the two
     /// keep each other alive until the account is removed and lets it go.
     import_client: parking_lot::Mutex<Option<Arc<ClientHandle>>>,
+    /// The last sid given to an import subscription.
+    import_sids: AtomicU64,
 }
 
 /// Messages and bytes the server received from an account's clients, then sent to them.
@@ -97,6 +99,7 @@ impl Account {
             system_imported: AtomicBool::new(false),
             import_subscriptions: AtomicUsize::new(0),
             import_client: parking_lot::Mutex::new(None),
+            import_sids: AtomicU64::new(0),
         }
     }
 
@@ -128,14 +131,31 @@ impl Account {
         !self.system_imported.swap(true, Ordering::AcqRel)
     }
 
-    /// Notes one more subscription in `sublist` that stands for a service import.
-    pub(crate) fn add_import_subscription(&self) {
+    /// Adds a subscription on `subject` that stands for a service import (the reference
+    /// counts one per service import), held by the account's inert import client, made on
+    /// first use; `None` if the subject is not valid.
+    pub(crate) fn add_import_subscription(
+        self: &Arc<Self>,
+        subject: &str,
+    ) -> Option<SubscriptionRef> {
+        let client = (self.import_client.lock())
+            .get_or_insert_with(|| ClientHandle::inert(self.clone()))
+            .clone();
+        let sid = self.import_sids.fetch_add(1, Ordering::Relaxed) + 1;
+        let subscription =
+            client.subscribe_internal(sid.to_string().as_bytes(), subject.as_bytes())?;
         self.import_subscriptions.fetch_add(1, Ordering::Relaxed);
+        Some(subscription)
     }
 
-    /// Keeps `client`, the holder of the subscriptions that stand for imports.
-    pub(crate) fn hold_import_client(&self, client: Arc<ClientHandle>) {
-        *self.import_client.lock() = Some(client);
+    /// Removes a subscription [`Account::add_import_subscription`] returned: its import
+    /// went.
+    pub(crate) fn remove_import_subscription(&self, subscription: &SubscriptionRef) {
+        let client = self.import_client.lock().clone();
+        if let Some(client) = client {
+            client.remove_subscription(subscription);
+            self.import_subscriptions.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// The account is gone (a reload or a deletion removed it): the subscriptions that

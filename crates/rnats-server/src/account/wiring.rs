@@ -8,19 +8,26 @@ use super::Account;
 use super::config::{Export, Import, ShareKind};
 use super::forward::{Forward, ForwardKind, ForwardRef};
 use super::transform::Transform;
+use crate::subscription::SubscriptionRef;
 
-/// A forward an import installed and the account whose `forwards` hold it: what goes when
-/// the import does.
+/// A forward an import installed and the account whose `forwards` hold it, and for a
+/// service the subscription that stands for it in the importer: what goes when the import
+/// does.
 #[derive(Clone)]
 pub(crate) struct Installed {
     account: Arc<Account>,
     forward: ForwardRef,
+    subscription: Option<(Arc<Account>, SubscriptionRef)>,
 }
 
 impl Installed {
-    /// Takes the forward out of its account.
+    /// Takes the forward out of its account, and the import's subscription out of the
+    /// importer.
     pub(crate) fn remove(&self) {
         self.account.remove_forward(&self.forward);
+        if let Some((importer, subscription)) = &self.subscription {
+            importer.remove_import_subscription(subscription);
+        }
     }
 
     /// Whether both are the same forward.
@@ -175,9 +182,21 @@ fn install(
         }
     };
     let forward = holder.add_forward(forward)?;
+    // The reference counts a service import as a subscription of the importer, on the
+    // subject its clients publish requests to.
+    let subscription = match kind {
+        ShareKind::Service => {
+            let filter = std::str::from_utf8(&forward.0.filter).unwrap_or_default();
+            importer
+                .add_import_subscription(filter)
+                .map(|subscription| (importer.clone(), subscription))
+        }
+        ShareKind::Stream => None,
+    };
     Some(Installed {
         account: holder.clone(),
         forward,
+        subscription,
     })
 }
 

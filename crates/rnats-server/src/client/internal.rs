@@ -42,17 +42,22 @@ impl ClientHandle {
         handle
     }
 
-    /// Subscribes this internal client to `subject` under `sid`; false if the subject is
+    /// Subscribes this internal client to `subject` under `sid`; `None` if the subject is
     /// not valid.
-    pub(crate) fn subscribe_internal(self: &Arc<Self>, sid: &[u8], subject: &[u8]) -> bool {
+    pub(crate) fn subscribe_internal(
+        self: &Arc<Self>,
+        sid: &[u8],
+        subject: &[u8],
+    ) -> Option<SubscriptionRef> {
         let subscription = Arc::new(Subscription::new(self.clone(), sid, subject, None));
+        self.account()
+            .sublist
+            .insert(subject, None, SubscriptionRef(subscription.clone()))
+            .ok()?;
         self.subscriptions
             .lock()
             .insert(BySid(subscription.clone()));
-        self.account()
-            .sublist
-            .insert(subject, None, SubscriptionRef(subscription))
-            .is_ok()
+        Some(SubscriptionRef(subscription))
     }
 
     /// Appends everything delivered to this internal client since the last call to `into`

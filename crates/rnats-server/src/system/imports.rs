@@ -4,16 +4,14 @@
 //! `$SYS.REQ.USER.INFO` tells the requesting user who it is (the system account imports that
 //! one from itself, so its users can ask too).
 //!
-//! Each import is a forward like any configured service import. The reference also counts
-//! each as a subscription of the importing account (in `/accountz`, `STATZ`, `/subsz`), so
-//! each gets one here, held by an inert client that takes no message.
+//! Each import is a forward like any configured service import, and counts as one
+//! subscription of the importing account as they all do (`wiring.rs`).
 
 use std::sync::Arc;
 
 use crate::account::Account;
 use crate::account::config::{Export, ResponseType};
 use crate::account::wiring::wire_fixed_service;
-use crate::client::ClientHandle;
 
 /// What a user asks the system account for, and what the system account answers.
 struct SystemImport {
@@ -70,22 +68,14 @@ pub(crate) fn import_into(system: &Arc<Account>, account: &Arc<Account>) {
     } else {
         &IMPORTS
     };
-    let placeholder = ClientHandle::inert(account.clone());
-    account.hold_import_client(placeholder.clone());
-    for (index, import) in imports.iter().enumerate() {
+    for import in imports {
         let remote = import.remote.replace("{}", &account.name);
-        let wired = wire_one(system, account, import, &remote);
-        if let Err(error) = wired {
+        if let Err(error) = wire_one(system, account, import, &remote) {
             // An account name that makes no valid subject cannot be asked about anyway.
             tracing::error!(
                 "Error setting up system service import {} -> {remote} for account: {error}",
                 import.local
             );
-            continue;
-        }
-        let sid = (index + 1).to_string();
-        if placeholder.subscribe_internal(sid.as_bytes(), import.local.as_bytes()) {
-            account.add_import_subscription();
         }
     }
 }

@@ -76,7 +76,10 @@ pub(crate) fn subscribe(
     let mut table = Vec::with_capacity(subjects.len());
     for (subject, request) in subjects {
         let sid = table.len().to_string();
-        if client.subscribe_internal(sid.as_bytes(), subject.as_bytes()) {
+        if client
+            .subscribe_internal(sid.as_bytes(), subject.as_bytes())
+            .is_some()
+        {
             table.push(request);
         }
     }
