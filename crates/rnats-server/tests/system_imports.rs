@@ -2,9 +2,11 @@
 //! about the requester's own account, and `$SYS.REQ.USER.INFO`, compared side by side
 //! with the reference server started with the same configuration.
 
-use std::collections::BTreeSet;
+#[path = "system/support.rs"]
+mod support;
+
 use std::net::SocketAddr;
-use std::time::Duration;
+use support::{key_paths, login, request};
 
 use async_nats::{Client, ConnectOptions};
 use nkeys::KeyPair;
@@ -15,8 +17,6 @@ use rnats_server::{
 use rnats_testkit::ReferenceServer;
 use rnats_testkit::jwt::{Account, Operator, User as JwtUser, account_jwt, memory_resolver, now};
 use serde_json::{Value, json};
-
-const WAIT: Duration = Duration::from_secs(5);
 
 /// Accounts SYS (the system account), A and B; `a` has permissions (and responses), `a2`
 /// none, the NKey user is in B.
@@ -78,49 +78,6 @@ async fn start_both() -> (Server, ReferenceServer, KeyPair) {
     (server, reference, nkey)
 }
 
-async fn login(addr: SocketAddr, user: &str) -> Client {
-    ConnectOptions::with_user_and_password(user.to_owned(), "pw".to_owned())
-        .connect(addr.to_string())
-        .await
-        .expect("connects")
-}
-
-async fn request(client: &Client, subject: &str, payload: &str) -> Value {
-    let reply = tokio::time::timeout(
-        WAIT,
-        client.request(subject.to_owned(), payload.to_owned().into()),
-    )
-    .await
-    .expect("an answer in time")
-    .expect("answered");
-    serde_json::from_slice(&reply.payload).expect("JSON answer")
-}
-
-/// Every key path of a JSON document (`a.b` for nested objects, `a[].b` in arrays).
-fn keys(value: &Value, prefix: &str, into: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map {
-                let path = format!("{prefix}{key}");
-                keys(inner, &format!("{path}."), into);
-                into.insert(path);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                keys(item, &format!("{prefix}[]."), into);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn key_set(value: &Value) -> BTreeSet<String> {
-    let mut set = BTreeSet::new();
-    keys(value, "", &mut set);
-    set
-}
-
 /// What each server tells one client, by server.
 struct Both<T> {
     ours: T,
@@ -158,7 +115,7 @@ async fn a_user_pinging_connz_sees_its_own_account_only() {
                 "foo and the reply inbox"
             );
         }
-        assert_eq!(key_set(&both.ours), key_set(&both.theirs), "{subject}");
+        assert_eq!(key_paths(&both.ours), key_paths(&both.theirs), "{subject}");
         for key in ["num_connections", "total", "offset", "limit"] {
             assert_eq!(both.ours["data"][key], both.theirs["data"][key], "{key}");
         }
@@ -176,7 +133,7 @@ async fn a_user_pinging_statz_gets_its_own_account_with_the_reference_counts() {
         ours: request(&ours.0, subject, "").await,
         theirs: request(&theirs.0, subject, "").await,
     };
-    assert_eq!(key_set(&both.ours), key_set(&both.theirs));
+    assert_eq!(key_paths(&both.ours), key_paths(&both.theirs));
     let stat = |answer: &Value| answer["data"]["account_statz"].clone();
     let (stats, ref_stats) = (stat(&both.ours), stat(&both.theirs));
     assert_eq!(stats.as_array().map(Vec::len), Some(1));
@@ -325,7 +282,7 @@ async fn user_info_matches_the_reference_for_a_jwt_user_with_an_expiry() {
         let answer = request(&without, "$SYS.REQ.ACCOUNT.PING.STATZ", "").await;
         let stat = &answer["data"]["account_statz"][0];
         statz.push((
-            key_set(&answer),
+            key_paths(&answer),
             stat["conns"].clone(),
             stat["num_subscriptions"].clone(),
         ));

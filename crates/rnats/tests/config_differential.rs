@@ -444,6 +444,16 @@ const CONFIGURED: &[&str] = &[
 
 /// Starts a server with the file and random ports, and returns its `/varz`.
 fn varz_of(program: &Path, config: &Path) -> serde_json::Value {
+    let base = std::fs::read_to_string(config)
+        .ok()
+        .filter(|text| text.contains("http_base_path"))
+        .map_or("", |_| "/nats");
+    let mut answers = monitor_of(program, config, &[&format!("{base}/varz")]);
+    answers.pop().expect("one answer")
+}
+
+/// Starts a server with the file and random ports, and returns its JSON answers to `paths`.
+fn monitor_of(program: &Path, config: &Path, paths: &[&str]) -> Vec<serde_json::Value> {
     let config = config.to_str().expect("utf-8 path");
     let mut process = Process::start_program(program, &["-c", config, "-p", "-1", "-m", "-1"]);
     let line = process.wait_for("Starting http monitor on ");
@@ -453,18 +463,17 @@ fn varz_of(program: &Path, config: &Path) -> serde_json::Value {
         .and_then(|port| port.trim().parse().ok())
         .expect("a port ends the line");
     process.wait_for("Server is ready");
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("monitor port");
-    let path = std::fs::read_to_string(config)
-        .ok()
-        .filter(|text| text.contains("http_base_path"))
-        .map_or("/varz", |_| "/nats/varz");
-    stream
-        .write_all(format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").as_bytes())
-        .expect("request");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response");
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-    serde_json::from_str(body).unwrap_or_else(|error| panic!("{error}: {response}"))
+    let get = |path: &str| {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("monitor port");
+        stream
+            .write_all(format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").as_bytes())
+            .expect("request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response");
+        let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        serde_json::from_str(body).unwrap_or_else(|error| panic!("{error}: {response}"))
+    };
+    paths.iter().map(|path| get(path)).collect()
 }
 
 #[test]
@@ -486,6 +495,60 @@ fn both_servers_run_a_file_with_the_same_values() {
                     "{text:?} {field}: reference {} rnats {}",
                     expected[field], actual[field]
                 ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// Accounts with every kind of export and import, for their `/accountz` details.
+const SHARING: &[&str] = &[
+    "accounts {\n  A: { exports: [{stream: \"s.>\"}, {stream: \"t.*.*\"}, {service: \"q.>\", response_type: stream, accounts: [B]}, {service: \"r\"}] }\n  \
+     B: { imports: [{stream: {account: A, subject: \"s.>\"}, prefix: pfx}, {stream: {account: A, subject: \"t.*.*\"}, to: \"u.$2.$1\"}, \
+     {service: {account: A, subject: \"q.y\"}}, {service: {account: A, subject: \"q.z\"}, to: zz, share: true}, {service: {account: A, subject: \"r\"}}] }\n  \
+     SYS: {}\n}\nsystem_account: SYS\n",
+    "accounts {\n  A: { exports: [{service: \"q\"}] }\n  B: { imports: [{service: {account: A, subject: \"q\"}}] }\n}\nno_sys_acc: true\n",
+];
+
+/// An account detail's lists as sorted JSON texts, so that map order does not matter.
+fn sorted_entries(detail: &serde_json::Value, list: &str) -> Vec<String> {
+    let mut entries: Vec<String> = (detail[list].as_array().into_iter().flatten())
+        .map(|entry| entry.to_string())
+        .collect();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn both_servers_describe_exports_and_imports_alike() {
+    let reference = reference_server_path();
+    let rnats = Path::new(env!("CARGO_BIN_EXE_rnats"));
+    let dir = temp_dir("config-shares");
+    let questions = ["/accountz?acc=A", "/accountz?acc=B", "/accountz?acc=$G"];
+    let mut differences = Vec::new();
+    for text in SHARING {
+        let path = dir.join("main.conf");
+        std::fs::write(&path, text).expect("write config");
+        let expected = monitor_of(&reference, &path, &questions);
+        let actual = monitor_of(rnats, &path, &questions);
+        for ((question, theirs), ours) in questions.iter().zip(&expected).zip(&actual) {
+            let (theirs, ours) = (&theirs["account_detail"], &ours["account_detail"]);
+            for list in ["exports", "imports"] {
+                if sorted_entries(theirs, list) != sorted_entries(ours, list) {
+                    differences.push(format!(
+                        "{question} {list}\n  reference {}\n  rnats     {}",
+                        theirs[list], ours[list]
+                    ));
+                }
+            }
+            for field in ["subscriptions", "is_system"] {
+                if theirs[field] != ours[field] {
+                    differences.push(format!(
+                        "{question} {field}: reference {} rnats {}",
+                        theirs[field], ours[field]
+                    ));
+                }
             }
         }
     }

@@ -107,6 +107,9 @@ pub struct Import {
     pub to: Option<String>,
     /// Streams only: prepended (with a dot) to the subject messages arrive on.
     pub prefix: Option<String>,
+    /// Services only: requests carry the requester's details to the responder (a
+    /// `Nats-Request-Info` header the server writes).
+    pub share: bool,
 }
 
 impl Import {
@@ -118,6 +121,7 @@ impl Import {
             subject: subject.to_owned(),
             to: None,
             prefix: None,
+            share: false,
         }
     }
 

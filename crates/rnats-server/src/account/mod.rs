@@ -126,6 +126,11 @@ impl Account {
         self.forwards.remove(&forward.0.filter, None, forward);
     }
 
+    /// Whether the system account's imports are wired here.
+    pub(crate) fn has_system_imports(&self) -> bool {
+        self.system_imported.load(Ordering::Acquire)
+    }
+
     /// Claims the wiring of the system account's imports: true the first time only.
     pub(crate) fn claim_system_imports(&self) -> bool {
         !self.system_imported.swap(true, Ordering::AcqRel)

@@ -112,7 +112,7 @@ pub(crate) fn wire(
         filter,
         transform,
         export,
-        false,
+        import.share,
     )
     .ok_or_else(|| format!("invalid import subject {}", import.subject))
 }

@@ -174,6 +174,8 @@ pub struct Import {
     /// Stream or service.
     #[serde(rename = "type")]
     pub kind: ExportKind,
+    /// Services: the responder learns who asked.
+    pub share: bool,
 }
 
 /// A user's claims: permissions, limits and the account that issued it.

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::account_shares::{ExportJson, ImportJson, shares_of};
 use super::query::{BadRequest, Query};
 use super::reply::Reply;
 use super::router::paths;
@@ -27,18 +28,24 @@ struct Accountz {
     account_detail: Option<AccountInfo>,
 }
 
-/// `/accountz?acc=NAME` `account_detail`; imports, exports and mappings are empty and so
-/// left out, as the reference does.
+/// `/accountz?acc=NAME` `account_detail`; empty lists are left out, as the reference does
+/// (there are no mappings yet).
 #[derive(Debug, Serialize)]
 struct AccountInfo {
     account_name: String,
     update_time: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    is_system: bool,
     expired: bool,
     complete: bool,
     jetstream_enabled: bool,
     leafnode_connections: u32,
     client_connections: usize,
     subscriptions: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    exports: Vec<ExportJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    imports: Vec<ImportJson>,
     name_tag: String,
     sublist_stats: SublistStatsJson,
 }
@@ -81,16 +88,21 @@ fn account_info(monitor: &Monitor, account: &Account) -> AccountInfo {
         .iter()
         .filter(|c| c.account == account.name)
         .count();
+    let (exports, imports) = shares_of(server, account);
+    let system = server.system.as_ref().map(|s| &s.account);
     AccountInfo {
         account_name: account.name.clone(),
         // Accounts are created with the server and never updated.
         update_time: format::rfc3339_nanos(server.started),
+        is_system: system.is_some_and(|system| std::ptr::eq(system.as_ref(), account)),
         expired: false,
         complete: true,
         jetstream_enabled: false,
         leafnode_connections: 0,
         client_connections,
         subscriptions: sublist.count(),
+        exports,
+        imports,
         name_tag: account.name.clone(),
         sublist_stats: SublistStatsJson::from(&sublist.stats()),
     }

@@ -6,6 +6,7 @@
 //! the reference keeps monitoring up while it drains clients). Every answer is built from
 //! snapshots taken at request time; nothing is sampled in the background.
 
+mod account_shares;
 mod accounts;
 mod cluster;
 mod conn_info;

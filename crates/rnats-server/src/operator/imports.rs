@@ -249,7 +249,7 @@ fn activation_allows(
 /// An import of a JWT in the terms the wiring takes: a stream's `local_subject` maps like
 /// a configured `to`, its older `to` is a prefix; a service's `local_subject` is the subject
 /// the importer publishes requests to.
-fn config_import(import: &jwt::Import) -> Import {
+pub(crate) fn config_import(import: &jwt::Import) -> Import {
     let kind = share_kind(import.kind);
     let local = (!import.local_subject.is_empty()).then(|| import.local_subject.clone());
     let legacy = (!import.to.is_empty()).then(|| import.to.clone());
@@ -264,11 +264,12 @@ fn config_import(import: &jwt::Import) -> Import {
         subject: import.subject.clone(),
         to,
         prefix,
+        share: import.share,
     }
 }
 
 /// An export of a JWT in the terms the wiring takes.
-fn config_export(export: &jwt::Export) -> Export {
+pub(crate) fn config_export(export: &jwt::Export) -> Export {
     let response_type = match export.response_type.as_str() {
         "Stream" => ResponseType::Stream,
         "Chunked" => ResponseType::Chunked,

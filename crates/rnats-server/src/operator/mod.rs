@@ -39,6 +39,7 @@ use crate::jwt::{self, AccountClaims, Claims, Kind, OperatorClaims};
 use crate::options::Options;
 use crate::server::ServerState;
 pub use config::{OperatorOptions, Resolver};
+pub(crate) use imports::{config_export, config_import};
 pub(crate) use resolver::{ResolverKind, UpdateReply};
 pub(crate) use user::{Grant, JwtUser, grant};
 
@@ -233,6 +234,11 @@ impl OperatorMode {
             tracing::warn!("  - {issue}");
         }
         Err(LookupError::Invalid)
+    }
+
+    /// The claims of account `key`, if it is made.
+    pub(crate) fn account_claims(&self, key: &str) -> Option<Claims<AccountClaims>> {
+        self.accounts.lock().get(key).map(|r| r.claims.clone())
     }
 
     /// The account with public key `key` if a client or an import has made it already.

@@ -80,6 +80,43 @@ pub(crate) fn import_into(system: &Arc<Account>, account: &Arc<Account>) {
     }
 }
 
+/// What `/accountz` lists of the system account's imports into `account`: (the subject
+/// its users publish to, the system account's subject, whether the requester is shared).
+pub(crate) fn imports_of(system: &Account, account: &Account) -> Vec<(String, String, bool)> {
+    if !account.has_system_imports() {
+        return Vec::new();
+    }
+    let imports: &[SystemImport] = if std::ptr::eq(system, account) {
+        &[USER_INFO]
+    } else {
+        &IMPORTS
+    };
+    (imports.iter())
+        .map(|i| {
+            (
+                i.local.to_owned(),
+                i.remote.replace("{}", &account.name),
+                i.share,
+            )
+        })
+        .collect()
+}
+
+/// The system account's exports the imports above take: one per subject, any account.
+pub(crate) fn exports() -> Vec<Export> {
+    let mut exports: Vec<Export> = Vec::new();
+    for import in &IMPORTS {
+        let subject = import.remote.replace("{}", "*");
+        if !exports.iter().any(|e| e.subject == subject) {
+            exports.push(Export {
+                response_type: import.response_type,
+                ..Export::service(&subject)
+            });
+        }
+    }
+    exports
+}
+
 fn wire_one(
     system: &Arc<Account>,
     account: &Arc<Account>,

@@ -11,7 +11,7 @@
 pub(crate) mod accounts;
 mod claims;
 pub(crate) mod events;
-mod imports;
+pub(crate) mod imports;
 mod requests;
 mod user_info;
 mod wire;

@@ -278,7 +278,7 @@ fn names(field: &Field<'_>) -> Result<Vec<String>, Problem> {
 
 fn read_import(map: &Map) -> Result<Import, Problem> {
     let mut import: Option<Import> = None;
-    let (mut to, mut prefix) = (None, None);
+    let (mut to, mut prefix, mut share) = (None, None, false);
     for inner in entries(map) {
         let key = inner.key().to_ascii_lowercase();
         match key.as_str() {
@@ -308,7 +308,8 @@ fn read_import(map: &Map) -> Result<Import, Problem> {
                 to = Some(inner.string()?.to_owned());
             }
             "prefix" => prefix = Some(inner.string()?.to_owned()),
-            "share" | "allow_trace" => {
+            "share" => share = inner.boolean()?,
+            "allow_trace" => {
                 return Err(inner.error(format!(
                     "\"{}\" in imports is not supported by rnats yet",
                     inner.key()
@@ -321,6 +322,7 @@ fn read_import(map: &Map) -> Result<Import, Problem> {
         Problem::Error("Expected an import to have a stream or service".to_owned())
     })?;
     import.to = to;
+    import.share = share;
     if import.kind == ShareKind::Stream {
         import.prefix = prefix;
     }
