@@ -195,6 +195,90 @@ async fn advisories_have_the_reference_keys() {
     server.shutdown().await;
 }
 
+/// A client that fails to authenticate (a wrong password), then one that publishes before
+/// CONNECT, then one that leaves before CONNECT: the advisories a system user gets, as
+/// (subject with the server id made `<id>`, advisory).
+async fn authentication_errors(addr: SocketAddr) -> Vec<(String, Value)> {
+    let system = login(addr, "sys").await;
+    let mut events = system
+        .subscribe("$SYS.SERVER.*.CLIENT.AUTH.ERR")
+        .await
+        .expect("subscribes");
+    let mut disconnects = system
+        .subscribe("$SYS.ACCOUNT.$G.DISCONNECT")
+        .await
+        .expect("subscribes");
+    request(&system, "$SYS.REQ.SERVER.PING.IDZ", "").await;
+    let attempts: [&[u8]; 3] = [
+        b"CONNECT {\"user\":\"a\",\"pass\":\"wrong\",\"name\":\"app\",\"lang\":\"raw\",\"version\":\"1.0\"}\r\n",
+        b"PUB x 2\r\nhi\r\n",
+        b"",
+    ];
+    let mut got = Vec::new();
+    for (i, attempt) in attempts.iter().enumerate() {
+        let mut client = RawConn::connect(addr).await;
+        client.read_info().await;
+        client.send(attempt).await;
+        if !attempt.is_empty() {
+            // The server closes the connection after its -ERR.
+            let _ = client.read_until_closed(WAIT).await;
+        }
+        drop(client);
+        // Every attempt but the last is an authentication error, then a disconnect.
+        let streams = if i < 2 {
+            vec![&mut events, &mut disconnects]
+        } else {
+            vec![&mut disconnects]
+        };
+        for stream in streams {
+            let message = tokio::time::timeout(WAIT, stream.next())
+                .await
+                .expect("an advisory in time")
+                .expect("subscription open");
+            let subject = message
+                .subject
+                .replace(&*server_id_of(&message.subject), "<id>");
+            let json: Value = serde_json::from_slice(&message.payload).expect("JSON advisory");
+            got.push((subject, json));
+        }
+    }
+    got
+}
+
+/// The server id in `$SYS.SERVER.<id>.CLIENT.AUTH.ERR` (empty for other subjects).
+fn server_id_of(subject: &str) -> String {
+    subject
+        .strip_prefix("$SYS.SERVER.")
+        .and_then(|rest| rest.split('.').next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| "\u{0}".to_owned())
+}
+
+#[tokio::test]
+async fn authentication_errors_are_advised_as_by_the_reference() {
+    let reference = ReferenceServer::builder()
+        .config(REFERENCE_CONFIG)
+        .start_async()
+        .await;
+    let server = Server::start(options()).await.expect("starts");
+    let theirs = authentication_errors(reference.addr()).await;
+    let ours = authentication_errors(server.client_addr()).await;
+    assert_eq!(ours.len(), theirs.len());
+    for ((subject, ours), (ref_subject, theirs)) in ours.iter().zip(&theirs) {
+        assert_eq!(subject, ref_subject);
+        assert_eq!(key_set(ours), key_set(theirs), "{subject}");
+        for field in ["acc", "user", "name", "lang", "ver", "kind", "client_type"] {
+            assert_eq!(
+                ours["client"][field], theirs["client"][field],
+                "{subject} {field}"
+            );
+        }
+        assert_eq!(ours["reason"], theirs["reason"], "{subject}");
+        assert_eq!(ours["type"], theirs["type"], "{subject}");
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn the_server_publishes_its_statistics_on_a_heartbeat() {
     let server = Server::start(options()).await.expect("starts");

@@ -145,6 +145,17 @@ impl ClientConnection {
             return CloseReason::MaxAccountConnectionsExceeded;
         }
         client_log!(error, self.handle, "{failure}");
+        // Who the client claimed to be, for the closed connection and the system account's
+        // authentication error advisory, as the reference reports them.
+        let text = |field: &Option<String>| field.clone().unwrap_or_default();
+        self.handle.set_identity(ClientIdentity {
+            name: text(&self.options.name),
+            lang: text(&self.options.lang),
+            version: text(&self.options.version),
+            user: self.options.user.clone().filter(|user| !user.is_empty()),
+            protocol: self.options.protocol,
+            ..ClientIdentity::default()
+        });
         self.send_err(&ServerError::AuthorizationViolation);
         CloseReason::AuthenticationViolation
     }

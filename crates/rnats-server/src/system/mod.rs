@@ -26,7 +26,7 @@ use crate::account::Account;
 use crate::account::forward::random_token;
 use crate::account::registry::Accounts;
 use crate::client::info::ConnectionSnapshot;
-use crate::client::{ClientHandle, publish_internal};
+use crate::client::{ClientHandle, CloseReason, publish_internal};
 use crate::monitor::format::rfc3339_nanos;
 use crate::monitor::json;
 use crate::options::Options;
@@ -180,8 +180,10 @@ pub(crate) fn client_connected(server: &ServerState, client: &ClientHandle) {
     system.publish(server, &subject, None, &json::to_vec(&event, None));
 }
 
-/// Publishes the DISCONNECT advisory of a client that had authenticated, from its last
-/// snapshot, and its account's connection count.
+/// Publishes the DISCONNECT advisory of a closed client, from its last snapshot (in `$G`
+/// when it never authenticated, as the reference does), its account's connection count if
+/// it was bound to the account, and for a failed authentication the server's
+/// `CLIENT.AUTH.ERR` advisory, of the same shape.
 pub(crate) fn client_disconnected(
     server: &ServerState,
     client: &ClientHandle,
@@ -190,38 +192,41 @@ pub(crate) fn client_disconnected(
     let Some(system) = &server.system else {
         return;
     };
-    if !client.is_bound() {
-        return;
-    }
     let (stop, reason) = last
         .closed
-        .map_or((SystemTime::now(), String::new()), |(stop, reason)| {
-            (stop, reason.to_string())
+        .map_or((SystemTime::now(), None), |(stop, reason)| {
+            (stop, Some(reason))
         });
-    account_connections(server, system, &last.account);
-    let subject = format!("$SYS.ACCOUNT.{}.DISCONNECT", last.account);
-    if !system.has_listeners(&subject) {
-        return;
+    if client.is_bound() {
+        account_connections(server, system, &last.account);
     }
-    let event = DisconnectEvent {
-        event: ConnectEvent {
-            kind: DISCONNECT_TYPE,
-            id: random_token(EVENT_ID_LEN),
-            timestamp: rfc3339_nanos(stop),
-            server: system.server_info(server),
-            client: ClientInfoJson::new(last, Some(stop)),
-        },
-        sent: MsgBytes {
-            msgs: last.in_msgs,
-            bytes: last.in_bytes,
-        },
-        received: MsgBytes {
-            msgs: last.out_msgs,
-            bytes: last.out_bytes,
-        },
-        reason,
-    };
-    system.publish(server, &subject, None, &json::to_vec(&event, None));
+    let auth_error = (reason == Some(CloseReason::AuthenticationViolation))
+        .then(|| format!("$SYS.SERVER.{}.CLIENT.AUTH.ERR", server.server_id));
+    let disconnect = format!("$SYS.ACCOUNT.{}.DISCONNECT", last.account);
+    for subject in auth_error.iter().chain([&disconnect]) {
+        if !system.has_listeners(subject) {
+            continue;
+        }
+        let event = DisconnectEvent {
+            event: ConnectEvent {
+                kind: DISCONNECT_TYPE,
+                id: random_token(EVENT_ID_LEN),
+                timestamp: rfc3339_nanos(stop),
+                server: system.server_info(server),
+                client: ClientInfoJson::new(last, Some(stop)),
+            },
+            sent: MsgBytes {
+                msgs: last.in_msgs,
+                bytes: last.in_bytes,
+            },
+            received: MsgBytes {
+                msgs: last.out_msgs,
+                bytes: last.out_bytes,
+            },
+            reason: reason.map(|r| r.to_string()).unwrap_or_default(),
+        };
+        system.publish(server, subject, None, &json::to_vec(&event, None));
+    }
 }
 
 /// Publishes `$SYS.SERVER.<id>.SHUTDOWN`.
