@@ -367,6 +367,9 @@ pub(crate) struct ServerState {
     pub(crate) started: SystemTime,
     /// When the options were last loaded: at start, then at every reload.
     pub(crate) config_loaded: Mutex<SystemTime>,
+    /// Monitoring HTTP requests per endpoint (`/varz` `http_req_stats`); the system
+    /// account's requests for the same documents are not counted, as in the reference.
+    pub(crate) http_requests: Mutex<std::collections::BTreeMap<&'static str, u64>>,
     pub(crate) stats: ServerStats,
     /// Cancelled when the server shuts down.
     pub(crate) shutdown: CancellationToken,
@@ -466,6 +469,7 @@ impl ServerState {
             next_client_id: AtomicU64::new(1),
             started: SystemTime::now(),
             config_loaded: Mutex::new(SystemTime::now()),
+            http_requests: Mutex::new(std::collections::BTreeMap::new()),
             stats: ServerStats::default(),
             accepting: shutdown.child_token(),
             listener_closed: CancellationToken::new(),

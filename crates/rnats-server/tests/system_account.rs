@@ -139,6 +139,72 @@ async fn ping_and_server_requests_are_answered() {
     server.shutdown().await;
 }
 
+/// What only the reference can report: Go runtime internals and its git commit.
+fn without_reference_only(kind: &str, paths: BTreeSet<String>) -> BTreeSet<String> {
+    match kind {
+        "IPQUEUESZ" => paths
+            .into_iter()
+            .filter(|p| !p.starts_with("data."))
+            .collect(),
+        "EXPVARZ" => (paths.into_iter())
+            .filter(|p| !p.starts_with("data.memstats."))
+            .collect(),
+        // rnats is not built from the reference's repository.
+        "VARZ" => (paths.into_iter())
+            .filter(|p| p != "data.git_commit")
+            .collect(),
+        _ => paths,
+    }
+}
+
+#[tokio::test]
+async fn every_server_request_has_the_reference_keys() {
+    let reference = ReferenceServer::builder()
+        .config(REFERENCE_CONFIG)
+        .start_async()
+        .await;
+    let server = Server::start(options()).await.expect("starts");
+    let ours = login(server.client_addr(), "sys").await;
+    let theirs = login(reference.addr(), "sys").await;
+    for kind in [
+        "STATSZ",
+        "IDZ",
+        "VARZ",
+        "CONNZ",
+        "SUBSZ",
+        "HEALTHZ",
+        "ACCOUNTZ",
+        "ROUTEZ",
+        "GATEWAYZ",
+        "LEAFZ",
+        "JSZ",
+        "IPQUEUESZ",
+        "RAFTZ",
+        "EXPVARZ",
+    ] {
+        let subject = format!("$SYS.REQ.SERVER.PING.{kind}");
+        let (ours, theirs) = (
+            request(&ours, &subject, "").await,
+            request(&theirs, &subject, "").await,
+        );
+        // Values differ with the servers' histories; the documents' shapes must not.
+        let varying = |paths: BTreeSet<String>| -> BTreeSet<String> {
+            (paths.into_iter())
+                .filter(|p| {
+                    !p.starts_with("data.connections.")
+                        && !p.starts_with("data.subscriptions_list.")
+                })
+                .collect()
+        };
+        assert_eq!(
+            varying(without_reference_only(kind, key_set(&ours))),
+            varying(without_reference_only(kind, key_set(&theirs))),
+            "{kind}"
+        );
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn other_accounts_cannot_reach_the_system_account() {
     let server = Server::start(options()).await.expect("starts");

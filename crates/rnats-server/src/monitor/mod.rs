@@ -33,7 +33,6 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use parking_lot::Mutex;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::server::ServerState;
@@ -82,8 +81,9 @@ pub(crate) struct Monitor {
     pub(crate) server: Arc<ServerState>,
     /// `http_base_path` made absolute and clean, `/` when unset.
     base_path: String,
-    /// Requests per endpoint for `/varz` `http_req_stats`, keyed by the reference's paths.
-    requests: Mutex<BTreeMap<&'static str, u64>>,
+    /// Whether requests are counted in `http_req_stats`: those over HTTP are, the system
+    /// account's are not.
+    counts_requests: bool,
     pub(crate) cpu: process::CpuSampler,
     metrics: metrics::Metrics,
 }
@@ -100,25 +100,35 @@ pub(crate) fn account_detail(monitor: &Monitor, name: &str) -> Result<Vec<u8>, q
 }
 
 impl Monitor {
-    /// Handler state for `server`, with its own request counts.
+    /// Handler state for `server`'s HTTP listener, which counts its requests.
     pub(crate) fn new(server: Arc<ServerState>) -> Self {
         Monitor {
             base_path: normalize_base_path(&server.options().http_base_path),
-            requests: Mutex::new(BTreeMap::new()),
+            counts_requests: true,
             cpu: process::CpuSampler::new(),
             metrics: metrics::Metrics::new(server.clone()),
             server,
         }
     }
 
-    /// Counts a request to `path` (one of the paths in [`router::paths`]).
-    pub(crate) fn count(&self, path: &'static str) {
-        *self.requests.lock().entry(path).or_insert(0) += 1;
+    /// Handler state for the system account's requests, which are not counted.
+    pub(crate) fn uncounted(server: Arc<ServerState>) -> Self {
+        Monitor {
+            counts_requests: false,
+            ..Monitor::new(server)
+        }
     }
 
-    /// Requests per endpoint so far.
+    /// Counts a request to `path` (one of the paths in [`router::paths`]).
+    pub(crate) fn count(&self, path: &'static str) {
+        if self.counts_requests {
+            *self.server.http_requests.lock().entry(path).or_insert(0) += 1;
+        }
+    }
+
+    /// HTTP requests per endpoint so far.
     pub(crate) fn request_counts(&self) -> BTreeMap<&'static str, u64> {
-        self.requests.lock().clone()
+        self.server.http_requests.lock().clone()
     }
 
     /// The normalized base path.

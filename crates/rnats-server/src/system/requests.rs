@@ -1,6 +1,6 @@
 //! The requests the system account answers: `$SYS.REQ.SERVER.PING[.<X>]` (every server
 //! answers) and `$SYS.REQ.SERVER.<id>.<X>` (this server), where `<X>` is a monitoring
-//! document: the answer is `{"server": {...}, "data": <the endpoint's JSON>}`, built by the
+//! document (all the reference's but `PROFILEZ`): the answer is `{"server": {...}, "data": <the endpoint's JSON>}`, built by the
 //! monitoring handlers with the request's JSON options as query parameters.
 
 use std::sync::Arc;
@@ -46,7 +46,7 @@ const FIRST_STATSZ_HEARTBEAT: Duration = Duration::from_millis(250);
 const STATSZ_HEARTBEAT: Duration = Duration::from_secs(10);
 
 /// The request suffixes and what answers them.
-const ENDPOINTS: [(&str, Request); 7] = [
+const ENDPOINTS: [(&str, Request); 14] = [
     ("STATSZ", Request::Statsz),
     ("IDZ", Request::Idz),
     ("VARZ", Request::Monitor("/varz")),
@@ -54,6 +54,13 @@ const ENDPOINTS: [(&str, Request); 7] = [
     ("SUBSZ", Request::Monitor("/subsz")),
     ("HEALTHZ", Request::Monitor("/healthz")),
     ("ACCOUNTZ", Request::Monitor("/accountz")),
+    ("ROUTEZ", Request::Monitor("/routez")),
+    ("GATEWAYZ", Request::Monitor("/gatewayz")),
+    ("LEAFZ", Request::Monitor("/leafz")),
+    ("JSZ", Request::Monitor("/jsz")),
+    ("IPQUEUESZ", Request::Monitor("/ipqueuesz")),
+    ("RAFTZ", Request::Monitor("/raftz")),
+    ("EXPVARZ", Request::Monitor("/debug/vars")),
 ];
 
 /// Subscribes the internal client to every request subject (the resolver's too in
@@ -91,7 +98,7 @@ pub(crate) async fn serve(server: Arc<ServerState>, table: Vec<Request>) {
     let Some(system) = &server.system else {
         return;
     };
-    let monitor = Monitor::new(server.clone());
+    let monitor = Monitor::uncounted(server.clone());
     let mut bytes = Vec::new();
     let heartbeat_subject = format!("$SYS.SERVER.{}.STATSZ", server.server_id);
     let mut heartbeat_interval = FIRST_STATSZ_HEARTBEAT;
@@ -208,6 +215,11 @@ pub(super) fn monitor_data(
     query: &Query,
 ) -> Result<Vec<u8>, String> {
     let reply = crate::monitor::answer(monitor, path, query);
+    // Over HTTP a server without Raft nodes says so with a 404; asked here, the reference
+    // answers an empty set of nodes.
+    if path == "/raftz" && reply.status == hyper::StatusCode::NOT_FOUND {
+        return Ok(b"{}".to_vec());
+    }
     if reply.status.is_client_error() {
         return Err(String::from_utf8_lossy(&reply.body).trim_end().to_owned());
     }
