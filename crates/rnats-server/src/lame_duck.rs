@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::client::CloseReason;
+use crate::client::{ClientHandle, CloseReason};
 use crate::server::{Server, ServerState};
 
 /// The longest pause between two client closes.
@@ -38,15 +38,18 @@ impl ServerState {
     /// Sends INFO with `"ldm":true` to every client that accepts INFO updates.
     fn announce_lame_duck(&self) {
         for client in self.client_handles() {
-            let identity = client.identity();
-            if identity.protocol < 1 {
-                continue;
+            if client.identity().protocol >= 1 {
+                self.announce_lame_duck_to(&client);
             }
-            let mut info = self.client_info(client.id, client.addr);
-            info.ldm = true;
-            if client.enqueue_protocol(|buf| info.encode(buf)) {
-                client.flush();
-            }
+        }
+    }
+
+    /// Sends INFO with `"ldm":true` to `client`.
+    pub(crate) fn announce_lame_duck_to(&self, client: &ClientHandle) {
+        let mut info = self.client_info(client.id, client.addr);
+        info.ldm = true;
+        if client.enqueue_protocol(|buf| info.encode(buf)) {
+            client.flush();
         }
     }
 

@@ -47,6 +47,7 @@ pub use options::{
 pub use reload::ReloadError;
 pub use server::{COMPATIBLE_VERSION, Server, ServerHandle, StartError};
 pub use stats::StatsSnapshot;
+pub use system::ReloadRequest;
 pub use tls::{
     DEFAULT_HANDSHAKE_FIRST_FALLBACK, DEFAULT_TLS_TIMEOUT, HandshakeFirst, TlsError, TlsOptions,
     TlsVersion,

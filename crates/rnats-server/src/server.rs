@@ -309,6 +309,15 @@ impl ServerHandle {
         self.state.shutdown.cancel();
     }
 
+    /// Reload requests from the system account (`$SYS.REQ.SERVER.<id>.RELOAD`): whoever
+    /// reads the configuration file takes them, reloads and sends the outcome back. Until
+    /// this is called (and after a second call), such requests are refused.
+    pub fn reload_requests(&self) -> tokio::sync::mpsc::Receiver<crate::system::ReloadRequest> {
+        let (sender, receiver) = crate::system::reload_channel();
+        let _ = self.state.reload_requests.set(sender);
+        receiver
+    }
+
     /// The state of the server this handle acts on.
     pub(crate) fn state(&self) -> &Arc<ServerState> {
         &self.state
@@ -367,6 +376,10 @@ pub(crate) struct ServerState {
     pub(crate) started: SystemTime,
     /// When the options were last loaded: at start, then at every reload.
     pub(crate) config_loaded: Mutex<SystemTime>,
+    /// Where the system account's `RELOAD` requests go, once someone reloads the
+    /// configuration file (see [`ServerHandle::reload_requests`]).
+    pub(crate) reload_requests:
+        std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::system::ReloadRequest>>,
     /// Monitoring HTTP requests per endpoint (`/varz` `http_req_stats`); the system
     /// account's requests for the same documents are not counted, as in the reference.
     pub(crate) http_requests: Mutex<std::collections::BTreeMap<&'static str, u64>>,
@@ -470,6 +483,7 @@ impl ServerState {
             started: SystemTime::now(),
             config_loaded: Mutex::new(SystemTime::now()),
             http_requests: Mutex::new(std::collections::BTreeMap::new()),
+            reload_requests: std::sync::OnceLock::new(),
             stats: ServerStats::default(),
             accepting: shutdown.child_token(),
             listener_closed: CancellationToken::new(),

@@ -7,37 +7,13 @@ mod support;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
-use support::{WAIT, key_paths, login, request};
+use support::{REFERENCE_CONFIG, WAIT, is_unanswered, key_paths, login, options, request};
 
 use async_nats::Client;
 use futures::StreamExt;
-use rnats_server::{AccountConfig, Options, Server, User};
+use rnats_server::{Options, Server};
 use rnats_testkit::{RawConn, ReferenceServer};
 use serde_json::Value;
-
-/// The reference's configuration of the same accounts and users as [`options`].
-const REFERENCE_CONFIG: &str = "accounts {\n  SYS: { users: [{user: sys, password: pw}] }\n  \
-     A: { users: [{user: a, password: pw}] }\n  B: { users: [{user: b, password: pw}] }\n}\n\
-     system_account: SYS\n";
-
-fn options() -> Options {
-    let account = |name: &str| AccountConfig {
-        name: name.to_owned(),
-        exports: Vec::new(),
-        imports: Vec::new(),
-        ..AccountConfig::default()
-    };
-    Options {
-        users: vec![
-            User::password("sys", "pw").in_account("SYS"),
-            User::password("a", "pw").in_account("A"),
-            User::password("b", "pw").in_account("B"),
-        ],
-        accounts: vec![account("SYS"), account("A"), account("B")],
-        system_account: Some("SYS".to_owned()),
-        ..Options::local()
-    }
-}
 
 /// Connects a client of account A with raw protocol, then closes it; returns the CONNECT and
 /// DISCONNECT advisories a system user received.
@@ -411,33 +387,6 @@ async fn account_answers(system: &Client) -> Vec<(&'static str, Value)> {
         answers.push((kind, request(system, &subject, "").await));
     }
     answers
-}
-
-/// The first answer on an inbox to a request with no answer due, then one that is answered:
-/// the server answers in order, so the second one's arriving first proves the first got none.
-async fn is_unanswered(system: &Client, subject: &str, payload: &str) -> bool {
-    let inbox = system.new_inbox();
-    let mut answers = system
-        .subscribe(format!("{inbox}.*"))
-        .await
-        .expect("subscribes");
-    system
-        .publish_with_reply(
-            subject.to_owned(),
-            format!("{inbox}.1"),
-            payload.to_owned().into(),
-        )
-        .await
-        .expect("publishes");
-    system
-        .publish_with_reply("$SYS.REQ.SERVER.PING.IDZ", format!("{inbox}.2"), "".into())
-        .await
-        .expect("publishes");
-    let first = tokio::time::timeout(WAIT, answers.next())
-        .await
-        .expect("an answer in time")
-        .expect("subscription open");
-    first.subject.as_str() == format!("{inbox}.2")
 }
 
 #[tokio::test]

@@ -172,12 +172,22 @@ async fn run(cli: Cli, settings: Settings, logger: Logger) -> ExitCode {
         }
     };
     let handle = server.handle();
+    let mut reload_requests = handle.reload_requests();
     let mut server = Some(server);
     let mut lame_duck: Option<JoinHandle<()>> = None;
     loop {
         let trapped = tokio::select! {
             trapped = signals.next() => trapped,
             _ = finished(&mut lame_duck) => return ExitCode::SUCCESS,
+            Some(requested) = reload_requests.recv() => {
+                // `$SYS.REQ.SERVER.<id>.RELOAD`: as SIGHUP, and the outcome goes back.
+                let outcome = reload(&cli, &handle, &logger, &mut log_settings);
+                if let Err(error) = &outcome {
+                    tracing::error!("Failed to reload server configuration: {error}");
+                }
+                let _ = requested.send(outcome);
+                continue;
+            }
         };
         match trapped {
             Trapped::Interrupt => break,

@@ -283,3 +283,55 @@ async fn reload_changes_accounts_and_their_imports() {
     assert!(process.wait_exit().success());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn a_system_user_can_ask_for_a_reload() {
+    let dir = temp_dir("config-reload-request");
+    let config = config_in(&dir);
+    let accounts = "accounts { SYS: { users: [{user: sys, password: pw}] } }\n\
+                    system_account: SYS\nlisten: 127.0.0.1:-1\n";
+    let path = write_config(&config, &format!("{accounts}max_payload: 1KB\n"));
+    let mut process = Process::start(&["-c", &path]);
+    let port = process.ready();
+    let url = format!("nats://127.0.0.1:{port}");
+    let system = async_nats::ConnectOptions::with_user_and_password("sys".into(), "pw".into())
+        .connect(&url)
+        .await
+        .expect("connects");
+    let id = system.server_info().server_id;
+    let subject = format!("$SYS.REQ.SERVER.{id}.RELOAD");
+    let ask = async || -> serde_json::Value {
+        let reply = system
+            .request(subject.clone(), "".into())
+            .await
+            .expect("answered");
+        serde_json::from_slice(&reply.payload).expect("JSON")
+    };
+
+    write_config(&config, &format!("{accounts}max_payload: 2KB\n"));
+    let done = ask().await;
+    assert!(done.get("error").is_none(), "{done}");
+    process.wait_for("[INF] Reloaded: max_payload = 2048");
+    let after = async_nats::ConnectOptions::with_user_and_password("sys".into(), "pw".into())
+        .connect(&url)
+        .await
+        .expect("connects");
+    assert_eq!(after.server_info().max_payload, 2048);
+
+    // A refused reload is the answer's error, and the log's.
+    write_config(
+        &config,
+        &format!("{accounts}max_payload: 2KB\nserver_name: renamed\n"),
+    );
+    let refused = ask().await;
+    assert_eq!(refused["error"]["code"], 500, "{refused}");
+    assert_eq!(
+        refused["error"]["description"],
+        "config reload not supported for ServerName: old=, new=renamed"
+    );
+    process.wait_for("[ERR] Failed to reload server configuration: config reload not supported");
+
+    process.signal(libc::SIGINT);
+    assert!(process.wait_exit().success());
+    let _ = std::fs::remove_dir_all(dir);
+}

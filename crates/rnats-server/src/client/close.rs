@@ -47,6 +47,8 @@ pub(crate) enum CloseReason {
     MaxAccountConnectionsExceeded,
     /// The JWT allows no subscriptions at all.
     MaxSubscriptionsExceeded,
+    /// A system user asked for it (`$SYS.REQ.SERVER.<id>.KICK`).
+    Kicked,
 }
 
 impl CloseReason {
@@ -89,6 +91,7 @@ impl fmt::Display for CloseReason {
             CloseReason::AuthenticationRevoked => "Authentication Revoked",
             CloseReason::MaxAccountConnectionsExceeded => "Maximum Account Connections Exceeded",
             CloseReason::MaxSubscriptionsExceeded => "Maximum Subscriptions Exceeded",
+            CloseReason::Kicked => "Kicked",
         })
     }
 }

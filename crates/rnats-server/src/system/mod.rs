@@ -10,7 +10,10 @@
 
 pub(crate) mod accounts;
 mod claims;
+mod control;
 pub(crate) mod events;
+pub use control::ReloadRequest;
+pub(crate) use control::reload_channel;
 pub(crate) mod imports;
 mod requests;
 mod user_info;

@@ -37,6 +37,8 @@ pub(crate) enum Request {
     Account(super::accounts::AccountRequest),
     /// A user asking who it is (`$SYS.REQ.USER.<account>.INFO`, through its import).
     UserInfo,
+    /// A request that acts on the server (`$SYS.REQ.SERVER.<id>.KICK|LDM|RELOAD`).
+    Control(super::control::ControlRequest),
 }
 
 /// The first statsz heartbeat after start; each next one comes twice as late, up to
@@ -74,6 +76,12 @@ pub(crate) fn subscribe(
     for (suffix, request) in ENDPOINTS {
         subjects.push((format!("$SYS.REQ.SERVER.PING.{suffix}"), request));
         subjects.push((format!("$SYS.REQ.SERVER.{server_id}.{suffix}"), request));
+    }
+    for (suffix, request) in super::control::SUFFIXES {
+        subjects.push((
+            format!("$SYS.REQ.SERVER.{server_id}.{suffix}"),
+            Request::Control(request),
+        ));
     }
     subjects.extend(super::accounts::subjects());
     subjects.push(("$SYS.REQ.USER.*.INFO".to_owned(), Request::UserInfo));
@@ -148,6 +156,13 @@ pub(crate) async fn serve(server: Arc<ServerState>, table: Vec<Request>) {
                         publish_reply(&server, system, reply, &answer);
                     }
                 }
+                Some(Request::Control(request)) => {
+                    let answer =
+                        super::control::answer(&server, system, *request, message.payload).await;
+                    if let Some(answer) = answer {
+                        publish_reply(&server, system, reply, &answer);
+                    }
+                }
                 Some(Request::UserInfo) => {
                     let answer = super::user_info::answer(&server, system, message.headers);
                     publish_reply(&server, system, reply, &answer);
@@ -187,7 +202,8 @@ fn answer(monitor: &Monitor, system: &System, request: Request, payload: &[u8]) 
         | Request::ClaimsLookup
         | Request::ClaimsDelete
         | Request::Account(_)
-        | Request::UserInfo => Vec::new(),
+        | Request::UserInfo
+        | Request::Control(_) => Vec::new(),
         Request::Idz => json::to_vec(&identity(server, system), None),
         Request::Statsz => json::to_vec(
             &StatszAnswer {

@@ -1,11 +1,18 @@
-//! What the system account's tests share: logging in with a password, asking for a JSON
-//! answer, and the key paths of a JSON document to compare with the reference's.
+//! What the system account's tests share: accounts SYS, A and B with one user each (`sys`,
+//! `a`, `b`, password `pw`) for both servers, logging in, asking for a JSON answer or
+//! checking that none comes, and the key paths of a JSON document to compare with the
+//! reference's.
+
+// Each test binary uses its own part of what is here.
+#![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use async_nats::{Client, ConnectOptions};
+use futures::StreamExt;
+use rnats_server::{AccountConfig, Options, User};
 use serde_json::Value;
 
 /// Bound on any answer a correct server gives at once.
@@ -54,4 +61,55 @@ fn collect(value: &Value, prefix: &str, into: &mut BTreeSet<String>) {
         }
         _ => {}
     }
+}
+
+/// The reference's configuration of the same accounts and users as [`options`].
+pub const REFERENCE_CONFIG: &str = "accounts {\n  SYS: { users: [{user: sys, password: pw}] }\n  \
+     A: { users: [{user: a, password: pw}] }\n  B: { users: [{user: b, password: pw}] }\n}\n\
+     system_account: SYS\n";
+
+pub fn options() -> Options {
+    let account = |name: &str| AccountConfig {
+        name: name.to_owned(),
+        exports: Vec::new(),
+        imports: Vec::new(),
+        ..AccountConfig::default()
+    };
+    Options {
+        users: vec![
+            User::password("sys", "pw").in_account("SYS"),
+            User::password("a", "pw").in_account("A"),
+            User::password("b", "pw").in_account("B"),
+        ],
+        accounts: vec![account("SYS"), account("A"), account("B")],
+        system_account: Some("SYS".to_owned()),
+        ..Options::local()
+    }
+}
+
+/// The first answer on an inbox to a request with no answer due, then one that is answered:
+/// the server answers in order, so the second one's arriving first proves the first got none.
+pub async fn is_unanswered(system: &Client, subject: &str, payload: &str) -> bool {
+    let inbox = system.new_inbox();
+    let mut answers = system
+        .subscribe(format!("{inbox}.*"))
+        .await
+        .expect("subscribes");
+    system
+        .publish_with_reply(
+            subject.to_owned(),
+            format!("{inbox}.1"),
+            payload.to_owned().into(),
+        )
+        .await
+        .expect("publishes");
+    system
+        .publish_with_reply("$SYS.REQ.SERVER.PING.IDZ", format!("{inbox}.2"), "".into())
+        .await
+        .expect("publishes");
+    let first = tokio::time::timeout(WAIT, answers.next())
+        .await
+        .expect("an answer in time")
+        .expect("subscription open");
+    first.subject.as_str() == format!("{inbox}.2")
 }
