@@ -34,4 +34,5 @@ pub mod validate;
 pub use sublist::{InvalidSubject, QueueGroup, Sublist, SublistResult, SublistStats};
 pub use validate::{
     is_literal, is_valid_literal_subject, is_valid_queue_name, is_valid_subject, subject_matches,
+    subjects_collide,
 };

@@ -64,6 +64,24 @@ pub fn subject_matches(filter: &[u8], subject: &[u8]) -> bool {
     is_valid_subject(filter) && matches_unchecked(filter, subject)
 }
 
+/// Whether some subject could match both filters (`a.*` and `*.b` collide on `a.b`;
+/// `a.>` and `a` do not, as `>` stands for at least one token).
+pub fn subjects_collide(a: &[u8], b: &[u8]) -> bool {
+    let (mut a, mut b) = (Tokens::new(a), Tokens::new(b));
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(b">"), Some(_)) | (Some(_), Some(b">")) => return true,
+            (Some(x), Some(y)) => {
+                if x != y && x != b"*" && y != b"*" {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// [`subject_matches`] for a filter already known to be valid, so the cache
 /// can be swept without re-validating the same filter for every entry.
 pub(crate) fn matches_unchecked(filter: &[u8], subject: &[u8]) -> bool {

@@ -56,6 +56,21 @@ const CORPUS: &[(&str, &str, Others)] = &[
         &[],
     ),
     (
+        "stream imports in a cycle",
+        "accounts {\n  A: { exports: [{stream: \"x.>\"}], imports: [{stream: {account: B, subject: \"x.>\"}}] }\n  B: { exports: [{stream: \"x.>\"}], imports: [{stream: {account: A, subject: \"x.>\"}}] }\n}\n",
+        &[],
+    ),
+    (
+        "service imports in a cycle of three",
+        "accounts {\n  A: { exports: [{service: \"q.>\"}], imports: [{service: {account: B, subject: \"q.>\"}}] }\n  B: { exports: [{service: \"q.>\"}], imports: [{service: {account: C, subject: \"q.>\"}}] }\n  C: { exports: [{service: \"q.>\"}], imports: [{service: {account: A, subject: \"q.>\"}}] }\n}\n",
+        &[],
+    ),
+    (
+        "imports both ways on subjects that never meet",
+        "accounts {\n  A: { exports: [{stream: \"a.>\"}, {service: \"qa\"}], imports: [{stream: {account: B, subject: \"b.>\"}}, {service: {account: B, subject: \"qb\"}}] }\n  B: { exports: [{stream: \"b.>\"}, {service: \"qb\"}], imports: [{stream: {account: A, subject: \"a.>\"}}, {service: {account: A, subject: \"qa\"}}] }\n}\n",
+        &[],
+    ),
+    (
         "account import not authorized",
         "accounts {\n  A: { exports: [{service: \"s\", accounts: [B]}] }\n  B: {}\n  C: { imports: [{service: {account: A, subject: \"s\"}}] }\n}\n",
         &[],

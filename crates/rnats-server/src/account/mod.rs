@@ -1,6 +1,7 @@
 //! Accounts: isolated subject spaces, each with its own Sublist, and what they share.
 
 pub(crate) mod config;
+mod cycles;
 pub(crate) mod forward;
 pub(crate) mod registry;
 pub(crate) mod transform;

@@ -60,8 +60,8 @@ fn authorizing<'a>(
 }
 
 /// Checks what the accounts share, as the server does at start: every account named
-/// exists, every import is authorized by an export, every mapping can be made. The error is
-/// the reference's text.
+/// exists, every import is authorized by an export, every mapping can be made, and no
+/// import forms a cycle. The error is the reference's text.
 pub fn check_accounts(accounts: &[AccountConfig]) -> Result<(), String> {
     let find = |name: &str| accounts.iter().find(|a| a.name == name);
     for account in accounts {
@@ -90,7 +90,7 @@ pub fn check_accounts(accounts: &[AccountConfig]) -> Result<(), String> {
             mapping(import)?;
         }
     }
-    Ok(())
+    super::cycles::check(accounts)
 }
 
 impl Accounts {

@@ -182,3 +182,22 @@ fn subject_matches_table() {
         );
     }
 }
+
+#[test]
+fn filters_collide_when_one_subject_matches_both() {
+    let cases: &[(&[u8], &[u8], bool)] = &[
+        (b"a.b", b"a.b", true),
+        (b"a.b", b"a.c", false),
+        (b"a.*", b"*.b", true),
+        (b"a.>", b"a", false),
+        (b"a.>", b"a.b.c", true),
+        (b">", b"x", true),
+        (b"a.*", b"a.b.c", false),
+        (b"a.*.c", b"a.>", true),
+        (b"x.>", b"y.>", false),
+    ];
+    for &(a, b, want) in cases {
+        assert_eq!(subjects_collide(a, b), want, "{:?} {:?}", show(a), show(b));
+        assert_eq!(subjects_collide(b, a), want, "{:?} {:?}", show(b), show(a));
+    }
+}
