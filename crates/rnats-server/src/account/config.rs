@@ -113,6 +113,26 @@ pub struct Import {
 }
 
 impl Import {
+    /// The subject this import uses in its importer (where a stream arrives, where a
+    /// service is asked), its wildcard references (`$N`, `{{wildcard(N)}}`) shown as the
+    /// wildcards they stand for: `u.$2.$1` of `t.*.*` is `u.*.*`.
+    pub fn local_filter(&self) -> String {
+        if let (ShareKind::Stream, Some(prefix)) = (self.kind, &self.prefix) {
+            let prefix = prefix.strip_suffix('.').unwrap_or(prefix);
+            return format!("{prefix}.{}", self.subject);
+        }
+        let Some(to) = &self.to else {
+            return self.subject.clone();
+        };
+        to.split('.')
+            .map(|token| {
+                let reference = token.starts_with('$') || token.starts_with("{{");
+                if reference { "*" } else { token }
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
     /// A stream import of `subject` from `account`, under its own name.
     pub fn stream(account: &str, subject: &str) -> Self {
         Import {
@@ -131,5 +151,30 @@ impl Import {
             kind: ShareKind::Service,
             ..Import::stream(account, subject)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_filters_show_wildcards() {
+        let mapped = Import {
+            to: Some("u.$2.{{wildcard(1)}}".into()),
+            ..Import::stream("A", "t.*.*")
+        };
+        assert_eq!(mapped.local_filter(), "u.*.*");
+        let prefixed = Import {
+            prefix: Some("pfx.".into()),
+            ..Import::stream("A", "s.>")
+        };
+        assert_eq!(prefixed.local_filter(), "pfx.s.>");
+        assert_eq!(Import::stream("A", "s.>").local_filter(), "s.>");
+        let renamed = Import {
+            to: Some("zz".into()),
+            ..Import::service("A", "q.z")
+        };
+        assert_eq!(renamed.local_filter(), "zz");
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use rnats_subject::subjects_collide;
 
-use super::config::{AccountConfig, Import, ShareKind};
+use super::config::{AccountConfig, ShareKind};
 use super::wiring::{covers, kind_name};
 
 /// How many accounts a search may visit, as in the reference.
@@ -30,21 +30,36 @@ pub(super) fn check(accounts: &[AccountConfig]) -> Result<(), String> {
     let mut added: Vec<Added<'_>> = Vec::new();
     for account in accounts {
         for import in &account.imports {
-            let local = local_subject(import);
+            let local = import.local_filter();
             let mut visited = HashSet::from([account.name.as_str()]);
+            let exporter = import.account.as_str();
             let cycle = match import.kind {
                 ShareKind::Stream => {
                     let mut again = visited.clone();
-                    stream_cycle(accounts, &added, &import.account, &local, &mut visited)
-                        || stream_cycle(
-                            accounts,
-                            &added,
-                            &import.account,
-                            &import.subject,
-                            &mut again,
-                        )
+                    leads_back(
+                        accounts,
+                        &added,
+                        import.kind,
+                        exporter,
+                        &local,
+                        &mut visited,
+                    ) || leads_back(
+                        accounts,
+                        &added,
+                        import.kind,
+                        exporter,
+                        &import.subject,
+                        &mut again,
+                    )
                 }
-                ShareKind::Service => service_cycle(&added, &import.account, &local, &mut visited),
+                ShareKind::Service => leads_back(
+                    accounts,
+                    &added,
+                    import.kind,
+                    exporter,
+                    &local,
+                    &mut visited,
+                ),
             };
             if cycle {
                 return Err(format!(
@@ -65,30 +80,13 @@ pub(super) fn check(accounts: &[AccountConfig]) -> Result<(), String> {
     Ok(())
 }
 
-/// The subject an import uses in its importer, wildcard references (`$N`, `{{...}}`) read
-/// as the wildcards they stand for.
-fn local_subject(import: &Import) -> String {
-    if let (ShareKind::Stream, Some(prefix)) = (import.kind, &import.prefix) {
-        let prefix = prefix.strip_suffix('.').unwrap_or(prefix);
-        return format!("{prefix}.{}", import.subject);
-    }
-    let Some(to) = &import.to else {
-        return import.subject.clone();
-    };
-    to.split('.')
-        .map(|token| {
-            let reference = token.starts_with('$') || token.starts_with("{{");
-            if reference { "*" } else { token }
-        })
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-/// Whether `subject`, arriving in `account` by a stream import, goes back to a visited
-/// account through `account`'s own stream imports.
-fn stream_cycle<'a>(
+/// Whether `subject`, reaching `account` by an import of `kind`, leads back to a visited
+/// account through `account`'s own imports of that kind: a stream on the subject it
+/// arrives on (if `account` exports it at all), a request on the subject it goes out on.
+fn leads_back<'a>(
     accounts: &[AccountConfig],
     added: &[Added<'a>],
+    kind: ShareKind,
     account: &'a str,
     subject: &str,
     visited: &mut HashSet<&'a str>,
@@ -96,18 +94,21 @@ fn stream_cycle<'a>(
     if visited.len() >= MAX_DEPTH {
         return false;
     }
-    let exports = accounts.iter().find(|a| a.name == account);
-    let exported = exports.is_some_and(|a| {
-        (a.exports.iter()).any(|e| e.kind == ShareKind::Stream && covers(&e.subject, subject))
-    });
-    if !exported {
-        return false;
+    if kind == ShareKind::Stream {
+        let exports = accounts.iter().find(|a| a.name == account);
+        let exported = exports.is_some_and(|a| {
+            (a.exports.iter()).any(|e| e.kind == ShareKind::Stream && covers(&e.subject, subject))
+        });
+        if !exported {
+            return false;
+        }
     }
-    for import in added
-        .iter()
-        .filter(|i| i.importer == account && i.kind == ShareKind::Stream)
-    {
-        if !subjects_collide(subject.as_bytes(), import.local.as_bytes()) {
+    for import in (added.iter()).filter(|i| i.importer == account && i.kind == kind) {
+        let meets = match kind {
+            ShareKind::Stream => import.local.as_str(),
+            ShareKind::Service => import.remote,
+        };
+        if !subjects_collide(subject.as_bytes(), meets.as_bytes()) {
             continue;
         }
         if visited.contains(import.exporter) {
@@ -119,41 +120,7 @@ fn stream_cycle<'a>(
         } else {
             subject
         };
-        if stream_cycle(accounts, added, import.exporter, narrower, visited) {
-            return true;
-        }
-    }
-    false
-}
-
-/// Whether requests on `subject`, sent to `account` by a service import, go back to a
-/// visited account through `account`'s own service imports.
-fn service_cycle<'a>(
-    added: &[Added<'a>],
-    account: &'a str,
-    subject: &str,
-    visited: &mut HashSet<&'a str>,
-) -> bool {
-    if visited.len() >= MAX_DEPTH {
-        return false;
-    }
-    for import in added
-        .iter()
-        .filter(|i| i.importer == account && i.kind == ShareKind::Service)
-    {
-        if !subjects_collide(subject.as_bytes(), import.remote.as_bytes()) {
-            continue;
-        }
-        if visited.contains(import.exporter) {
-            return true;
-        }
-        visited.insert(account);
-        let narrower = if covers(subject, &import.local) {
-            import.local.as_str()
-        } else {
-            subject
-        };
-        if service_cycle(added, import.exporter, narrower, visited) {
+        if leads_back(accounts, added, kind, import.exporter, narrower, visited) {
             return true;
         }
     }
@@ -163,7 +130,7 @@ fn service_cycle<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::config::Export;
+    use crate::account::config::{Export, Import};
 
     fn account(name: &str, exports: Vec<Export>, imports: Vec<Import>) -> AccountConfig {
         AccountConfig {

@@ -131,7 +131,7 @@ fn import_json(import: &Import) -> ImportJson {
             let local = import.to.clone().unwrap_or_else(|| import.subject.clone());
             (Some(local.clone()), local)
         }
-        ShareKind::Stream => (None, stream_destination(import)),
+        ShareKind::Stream => (None, import.local_filter()),
     };
     ImportJson {
         subject: import.subject.clone(),
@@ -142,45 +142,5 @@ fn import_json(import: &Import) -> ImportJson {
         invalid: false,
         share: import.share,
         tracking: false,
-    }
-}
-
-/// Where a stream import's messages arrive, wildcard references shown as the wildcards
-/// they stand for (`u.$2.$1` of `t.*.*` is `u.*.*`), as the reference shows it.
-fn stream_destination(import: &Import) -> String {
-    if let Some(prefix) = &import.prefix {
-        let prefix = prefix.strip_suffix('.').unwrap_or(prefix);
-        return format!("{prefix}.{}", import.subject);
-    }
-    let Some(to) = &import.to else {
-        return import.subject.clone();
-    };
-    to.split('.')
-        .map(|token| {
-            let reference =
-                token.starts_with('$') || (token.starts_with("{{") && token.ends_with("}}"));
-            if reference { "*" } else { token }
-        })
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stream_destinations_show_wildcards() {
-        let mapped = Import {
-            to: Some("u.$2.{{wildcard(1)}}".into()),
-            ..Import::stream("A", "t.*.*")
-        };
-        assert_eq!(stream_destination(&mapped), "u.*.*");
-        let prefixed = Import {
-            prefix: Some("pfx.".into()),
-            ..Import::stream("A", "s.>")
-        };
-        assert_eq!(stream_destination(&prefixed), "pfx.s.>");
-        assert_eq!(stream_destination(&Import::stream("A", "s.>")), "s.>");
     }
 }
