@@ -13,15 +13,6 @@ use rnats_server::{AccountConfig, Export, Import, Options, ResponseType, Server,
 
 const WAIT: Duration = Duration::from_secs(5);
 
-fn account(name: &str, exports: Vec<Export>, imports: Vec<Import>) -> AccountConfig {
-    AccountConfig {
-        name: name.to_owned(),
-        exports,
-        imports,
-        ..AccountConfig::default()
-    }
-}
-
 async fn start(accounts: Vec<AccountConfig>) -> Server {
     let mut users: Vec<User> = accounts
         .iter()
@@ -86,8 +77,8 @@ async fn nothing_else(client: &Client, subscriber: &mut Subscriber, marker: &str
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_are_isolated_both_ways_even_for_full_wildcards() {
     let server = start(vec![
-        account("A", vec![], vec![]),
-        account("B", vec![], vec![]),
+        AccountConfig::new("A", vec![], vec![]),
+        AccountConfig::new("B", vec![], vec![]),
     ])
     .await;
     let (a, b, g) = (
@@ -126,9 +117,9 @@ async fn stream_imports_map_subjects_with_prefix_or_to() {
         ..Import::stream("A", "events.*.*")
     };
     let server = start(vec![
-        account("A", vec![Export::stream("events.>")], vec![]),
-        account("B", vec![], vec![prefixed]),
-        account("C", vec![], vec![mapped]),
+        AccountConfig::new("A", vec![Export::stream("events.>")], vec![]),
+        AccountConfig::new("B", vec![], vec![prefixed]),
+        AccountConfig::new("C", vec![], vec![mapped]),
     ])
     .await;
     let (a, b, c) = (
@@ -161,8 +152,8 @@ async fn service_imports_answer_requests_through_a_rewritten_reply() {
         ..Import::service("A", "svc.single")
     };
     let server = start(vec![
-        account("A", vec![Export::service("svc.>")], vec![]),
-        account("B", vec![], vec![import]),
+        AccountConfig::new("A", vec![Export::service("svc.>")], vec![]),
+        AccountConfig::new("B", vec![], vec![import]),
     ])
     .await;
     let (a, b) = (login(&server, "a").await, login(&server, "b").await);
@@ -197,7 +188,7 @@ async fn service_imports_answer_requests_through_a_rewritten_reply() {
 /// B's reply subscription saw before a marker.
 async fn two_responses(response_type: ResponseType) -> Vec<String> {
     let server = start(vec![
-        account(
+        AccountConfig::new(
             "A",
             vec![Export {
                 response_type,
@@ -205,7 +196,7 @@ async fn two_responses(response_type: ResponseType) -> Vec<String> {
             }],
             vec![],
         ),
-        account("B", vec![], vec![Import::service("A", "svc")]),
+        AccountConfig::new("B", vec![], vec![Import::service("A", "svc")]),
     ])
     .await;
     let (a, b) = (login(&server, "a").await, login(&server, "b").await);
@@ -253,16 +244,16 @@ async fn exports_restricted_to_some_accounts_refuse_the_others() {
         ..Export::stream("s")
     };
     let allowed = start(vec![
-        account("A", vec![restricted.clone()], vec![]),
-        account("B", vec![], vec![Import::stream("A", "s")]),
+        AccountConfig::new("A", vec![restricted.clone()], vec![]),
+        AccountConfig::new("B", vec![], vec![Import::stream("A", "s")]),
     ])
     .await;
     allowed.shutdown().await;
     let refused = Server::start(Options {
         accounts: vec![
-            account("A", vec![restricted], vec![]),
-            account("B", vec![], vec![]),
-            account("C", vec![], vec![Import::stream("A", "s")]),
+            AccountConfig::new("A", vec![restricted], vec![]),
+            AccountConfig::new("B", vec![], vec![]),
+            AccountConfig::new("C", vec![], vec![Import::stream("A", "s")]),
         ],
         ..Options::local()
     })
@@ -275,7 +266,7 @@ async fn exports_restricted_to_some_accounts_refuse_the_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_without_an_account_land_in_the_global_account() {
-    let server = start(vec![account("A", vec![], vec![])]).await;
+    let server = start(vec![AccountConfig::new("A", vec![], vec![])]).await;
     let g = login(&server, "global").await;
     let info = g.server_info();
     assert!(info.client_id > 0);
@@ -290,14 +281,14 @@ async fn users_without_an_account_land_in_the_global_account() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_with_an_unauthorized_import_changes_nothing() {
     let server = start(vec![
-        account("A", vec![Export::stream("s")], vec![]),
-        account("B", vec![], vec![Import::stream("A", "s")]),
+        AccountConfig::new("A", vec![Export::stream("s")], vec![]),
+        AccountConfig::new("B", vec![], vec![Import::stream("A", "s")]),
     ])
     .await;
     let mut options = (*server.options()).clone();
     options.accounts = vec![
-        account("A", vec![], vec![]),
-        account("B", vec![], vec![Import::stream("A", "s")]),
+        AccountConfig::new("A", vec![], vec![]),
+        AccountConfig::new("B", vec![], vec![Import::stream("A", "s")]),
     ];
     let error = server.handle().reload(options).expect_err("refused");
     assert_eq!(

@@ -16,15 +16,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-fn account(name: &str, exports: Vec<Export>, imports: Vec<Import>) -> AccountConfig {
-    AccountConfig {
-        name: name.to_owned(),
-        exports,
-        imports,
-        ..AccountConfig::default()
-    }
-}
-
 /// Users with password `pw`, as `(user, account)` pairs.
 fn users(pairs: &[(&str, &str)]) -> Vec<User> {
     pairs
@@ -120,10 +111,17 @@ async fn closed_reasons(monitoring: SocketAddr) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_added_account_admits_its_users_and_is_named_in_the_log_lines() {
-    let server = start(vec![account("A", vec![], vec![])], users(&[("a", "A")])).await;
+    let server = start(
+        vec![AccountConfig::new("A", vec![], vec![])],
+        users(&[("a", "A")]),
+    )
+    .await;
     let lines = reload(
         &server,
-        vec![account("A", vec![], vec![]), account("D", vec![], vec![])],
+        vec![
+            AccountConfig::new("A", vec![], vec![]),
+            AccountConfig::new("D", vec![], vec![]),
+        ],
         users(&[("a", "A"), ("d", "D")]),
     );
     assert_eq!(
@@ -157,9 +155,13 @@ async fn an_added_account_admits_its_users_and_is_named_in_the_log_lines() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stream_imports_added_by_a_reload_deliver_and_removed_ones_stop() {
-    let exporter = || account("A", vec![Export::stream("s.>")], vec![]);
+    let exporter = || AccountConfig::new("A", vec![Export::stream("s.>")], vec![]);
     let people = || users(&[("a", "A"), ("b", "B")]);
-    let server = start(vec![exporter(), account("B", vec![], vec![])], people()).await;
+    let server = start(
+        vec![exporter(), AccountConfig::new("B", vec![], vec![])],
+        people(),
+    )
+    .await;
     let mut a = login(&server, "a").await;
     let mut b = login(&server, "b").await;
     b.send(b"SUB s.> 1\r\n").await;
@@ -167,7 +169,7 @@ async fn stream_imports_added_by_a_reload_deliver_and_removed_ones_stop() {
     publish(&mut a, "s.1").await;
     assert_eq!(text(&b.sync().await), "", "no import yet");
 
-    let importing = account("B", vec![], vec![Import::stream("A", "s.>")]);
+    let importing = AccountConfig::new("B", vec![], vec![Import::stream("A", "s.>")]);
     reload(&server, vec![exporter(), importing], people());
     publish(&mut a, "s.2").await;
     assert_eq!(
@@ -178,7 +180,7 @@ async fn stream_imports_added_by_a_reload_deliver_and_removed_ones_stop() {
 
     reload(
         &server,
-        vec![exporter(), account("B", vec![], vec![])],
+        vec![exporter(), AccountConfig::new("B", vec![], vec![])],
         people(),
     );
     publish(&mut a, "s.3").await;
@@ -191,8 +193,8 @@ async fn service_imports_follow_a_reload() {
     let people = || users(&[("a", "A"), ("b", "B")]);
     let server = start(
         vec![
-            account("A", vec![Export::service("help")], vec![]),
-            account("B", vec![], vec![]),
+            AccountConfig::new("A", vec![Export::service("help")], vec![]),
+            AccountConfig::new("B", vec![], vec![]),
         ],
         people(),
     )
@@ -216,8 +218,8 @@ async fn service_imports_follow_a_reload() {
     reload(
         &server,
         vec![
-            account("A", vec![Export::service("help")], vec![]),
-            account("B", vec![], vec![Import::service("A", "help")]),
+            AccountConfig::new("A", vec![Export::service("help")], vec![]),
+            AccountConfig::new("B", vec![], vec![Import::service("A", "help")]),
         ],
         people(),
     );
@@ -238,9 +240,9 @@ async fn moved_and_removed_users_are_closed_quietly_while_others_keep_their_subs
     let monitoring = |server: &Server| server.monitoring_addr().expect("monitoring is on");
     let server = start(
         vec![
-            account("A", vec![], vec![]),
-            account("B", vec![], vec![]),
-            account("C", vec![], vec![]),
+            AccountConfig::new("A", vec![], vec![]),
+            AccountConfig::new("B", vec![], vec![]),
+            AccountConfig::new("C", vec![], vec![]),
         ],
         users(&[
             ("a", "A"),
@@ -266,7 +268,10 @@ async fn moved_and_removed_users_are_closed_quietly_while_others_keep_their_subs
     moved.push(User::password("p", "new").in_account("A"));
     reload(
         &server,
-        vec![account("A", vec![], vec![]), account("B", vec![], vec![])],
+        vec![
+            AccountConfig::new("A", vec![], vec![]),
+            AccountConfig::new("B", vec![], vec![]),
+        ],
         moved,
     );
     for (name, conn) in [("m", &mut m), ("r", &mut r), ("c", &mut c)] {

@@ -7,42 +7,28 @@ use std::time::Duration;
 
 use nkeys::KeyPair;
 use rnats_server::{Options, Server};
-use rnats_testkit::jwt::{Operator, User, account_jwt, activation_jwt, memory_resolver, now};
+use rnats_testkit::jwt::{
+    Account, Operator, User, account_jwt, activation_jwt, memory_resolver, now,
+};
 use rnats_testkit::{RawConn, ReferenceServer};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(5);
 
 /// An account: its key and the JWT the resolver is preloaded with.
-struct Acct {
-    key: KeyPair,
-    jwt: String,
-}
-
-impl Acct {
-    fn public_key(&self) -> String {
-        self.key.public_key()
-    }
-}
-
 /// An operator naming a system account, and the accounts of one scenario.
 struct World {
     operator: Operator,
-    system: Acct,
-    accounts: Vec<Acct>,
+    system: Account,
+    accounts: Vec<Account>,
 }
 
 impl World {
     fn new() -> World {
-        let system = KeyPair::new_account();
-        let operator = Operator::new(json!({"system_account": system.public_key()}));
-        let system_jwt = account_jwt(&operator.key, &system.public_key(), json!({}), json!({}));
+        let (operator, system) = Operator::with_system_account();
         World {
             operator,
-            system: Acct {
-                key: system,
-                jwt: system_jwt,
-            },
+            system,
             accounts: Vec::new(),
         }
     }
@@ -55,7 +41,7 @@ impl World {
     /// Adds the account `key` with these claims; returns its index.
     fn add(&mut self, key: KeyPair, nats: Value) -> usize {
         let jwt = self.sign(&key, nats, json!({}));
-        self.accounts.push(Acct { key, jwt });
+        self.accounts.push(Account { key, jwt });
         self.accounts.len() - 1
     }
 

@@ -26,9 +26,8 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let system = KeyPair::new_account();
-        let operator = Operator::new(json!({"system_account": system.public_key()}));
-        let system_jwt = account_jwt(&operator.key, &system.public_key(), json!({}), json!({}));
+        let (operator, system) = Operator::with_system_account();
+        let (system, system_jwt) = (system.key, system.jwt);
         World {
             operator,
             system,

@@ -46,9 +46,8 @@ impl Drop for TempDir {
 
 impl World {
     fn new() -> World {
-        let system = KeyPair::new_account();
-        let operator = Operator::new(json!({"system_account": system.public_key()}));
-        let system_jwt = account_jwt(&operator.key, &system.public_key(), json!({}), json!({}));
+        let (operator, system) = Operator::with_system_account();
+        let (system, system_jwt) = (system.key, system.jwt);
         let a = Account::new(&operator.key, json!({"limits": {"conn": 1}}));
         World {
             operator,

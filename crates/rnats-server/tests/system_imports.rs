@@ -15,7 +15,7 @@ use rnats_server::{
     SubjectPermission, User,
 };
 use rnats_testkit::ReferenceServer;
-use rnats_testkit::jwt::{Account, Operator, User as JwtUser, account_jwt, memory_resolver, now};
+use rnats_testkit::jwt::{Account, Operator, User as JwtUser, memory_resolver, now};
 use serde_json::{Value, json};
 
 /// Accounts SYS (the system account), A and B; `a` has permissions (and responses), `a2`
@@ -236,14 +236,8 @@ async fn user_info_matches_the_reference_for_token_and_anonymous_users() {
 
 #[tokio::test]
 async fn user_info_matches_the_reference_for_a_jwt_user_with_an_expiry() {
-    let system_key = KeyPair::new_account();
-    let operator = Operator::new(json!({"system_account": system_key.public_key()}));
-    let system_jwt = account_jwt(
-        &operator.key,
-        &system_key.public_key(),
-        json!({}),
-        json!({}),
-    );
+    let (operator, system) = Operator::with_system_account();
+    let (system_key, system_jwt) = (system.key, system.jwt);
     let account = Account::new(&operator.key, json!({}));
     let preload = [
         (system_key.public_key(), system_jwt),

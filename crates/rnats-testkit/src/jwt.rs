@@ -65,6 +65,15 @@ impl Operator {
     pub fn plain() -> Operator {
         Operator::new(json!({}))
     }
+
+    /// An operator naming a system account, and that account (its JWT signed by the
+    /// operator).
+    pub fn with_system_account() -> (Operator, Account) {
+        let key = KeyPair::new_account();
+        let operator = Operator::new(json!({"system_account": key.public_key()}));
+        let jwt = account_jwt(&operator.key, &key.public_key(), json!({}), json!({}));
+        (operator, Account { key, jwt })
+    }
 }
 
 /// An account key and a JWT for it.

@@ -57,6 +57,18 @@ pub enum ResponseType {
     Chunked,
 }
 
+impl AccountConfig {
+    /// An account with these exports and imports, and nothing else set.
+    pub fn new(name: &str, exports: Vec<Export>, imports: Vec<Import>) -> Self {
+        AccountConfig {
+            name: name.to_owned(),
+            exports,
+            imports,
+            ..AccountConfig::default()
+        }
+    }
+}
+
 /// An `exports` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Export {

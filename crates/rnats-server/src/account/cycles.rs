@@ -132,24 +132,15 @@ mod tests {
     use super::*;
     use crate::account::config::{Export, Import};
 
-    fn account(name: &str, exports: Vec<Export>, imports: Vec<Import>) -> AccountConfig {
-        AccountConfig {
-            name: name.into(),
-            exports,
-            imports,
-            ..Default::default()
-        }
-    }
-
     #[test]
     fn imports_that_lead_back_on_colliding_subjects_form_a_cycle() {
         let streams = [
-            account(
+            AccountConfig::new(
                 "A",
                 vec![Export::stream("x.>")],
                 vec![Import::stream("B", "x.>")],
             ),
-            account(
+            AccountConfig::new(
                 "B",
                 vec![Export::stream("x.>")],
                 vec![Import::stream("A", "x.>")],
@@ -160,12 +151,12 @@ mod tests {
             Err("Error adding stream import \"x.>\": import forms a cycle".into())
         );
         let services = [
-            account(
+            AccountConfig::new(
                 "A",
                 vec![Export::service("q.>")],
                 vec![Import::service("B", "q.>")],
             ),
-            account(
+            AccountConfig::new(
                 "B",
                 vec![Export::service("q.>")],
                 vec![Import::service("A", "q.>")],
@@ -177,12 +168,12 @@ mod tests {
         );
         // Subjects that never meet are no cycle.
         let apart = [
-            account(
+            AccountConfig::new(
                 "A",
                 vec![Export::stream("a.>")],
                 vec![Import::stream("B", "b.>")],
             ),
-            account(
+            AccountConfig::new(
                 "B",
                 vec![Export::stream("b.>")],
                 vec![Import::stream("A", "a.>")],
@@ -195,8 +186,8 @@ mod tests {
             ..Import::stream("B", "x.>")
         };
         let moved = [
-            account("A", vec![Export::stream("x.>")], vec![prefixed]),
-            account(
+            AccountConfig::new("A", vec![Export::stream("x.>")], vec![prefixed]),
+            AccountConfig::new(
                 "B",
                 vec![Export::stream("x.>")],
                 vec![Import::stream("A", "x.>")],

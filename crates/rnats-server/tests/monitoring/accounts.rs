@@ -105,17 +105,17 @@ async fn subscribe(client: &Client, subjects: &[&str]) -> Vec<async_nats::Subscr
 
 #[tokio::test]
 async fn configured_accounts_are_all_reported() {
-    let account = |name: &str| AccountConfig {
-        name: name.to_owned(),
-        ..AccountConfig::default()
-    };
     let options = Options {
         users: vec![
             User::password("a", "pw").in_account("A"),
             User::password("b", "pw").in_account("B"),
             User::password("sys", "pw").in_account("SYS"),
         ],
-        accounts: vec![account("A"), account("B"), account("SYS")],
+        accounts: vec![
+            AccountConfig::new("A", vec![], vec![]),
+            AccountConfig::new("B", vec![], vec![]),
+            AccountConfig::new("SYS", vec![], vec![]),
+        ],
         system_account: Some("SYS".to_owned()),
         ..support::monitored()
     };

@@ -69,19 +69,17 @@ pub const REFERENCE_CONFIG: &str = "accounts {\n  SYS: { users: [{user: sys, pas
      system_account: SYS\n";
 
 pub fn options() -> Options {
-    let account = |name: &str| AccountConfig {
-        name: name.to_owned(),
-        exports: Vec::new(),
-        imports: Vec::new(),
-        ..AccountConfig::default()
-    };
     Options {
         users: vec![
             User::password("sys", "pw").in_account("SYS"),
             User::password("a", "pw").in_account("A"),
             User::password("b", "pw").in_account("B"),
         ],
-        accounts: vec![account("SYS"), account("A"), account("B")],
+        accounts: vec![
+            AccountConfig::new("SYS", vec![], vec![]),
+            AccountConfig::new("A", vec![], vec![]),
+            AccountConfig::new("B", vec![], vec![]),
+        ],
         system_account: Some("SYS".to_owned()),
         ..Options::local()
     }
