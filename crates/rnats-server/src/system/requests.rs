@@ -139,51 +139,38 @@ pub(crate) async fn serve(server: Arc<ServerState>, table: Vec<Request>) {
                 .ok()
                 .and_then(|sid| sid.parse::<usize>().ok())
                 .and_then(|index| table.get(index));
-            match request {
+            // Each kind is answered where it is defined; `None` when the reference sends
+            // no answer.
+            let answer = match request {
                 Some(
                     request @ (Request::ClaimsUpdate
                     | Request::ClaimsLookup
                     | Request::ClaimsDelete),
-                ) => {
-                    let answer = super::claims::answer(
-                        &server,
-                        system,
-                        *request,
-                        message.subject,
-                        message.payload,
-                    );
-                    if let Some(answer) = answer {
-                        publish_reply(&server, system, reply, &answer);
-                    }
-                }
+                ) => super::claims::answer(
+                    &server,
+                    system,
+                    *request,
+                    message.subject,
+                    message.payload,
+                ),
                 Some(Request::Control(request)) => {
-                    let answer =
-                        super::control::answer(&server, system, *request, message.payload).await;
-                    if let Some(answer) = answer {
-                        publish_reply(&server, system, reply, &answer);
-                    }
+                    super::control::answer(&server, system, *request, message.payload).await
                 }
                 Some(Request::UserInfo) => {
-                    let answer = super::user_info::answer(&server, system, message.headers);
-                    publish_reply(&server, system, reply, &answer);
+                    Some(super::user_info::answer(&server, system, message.headers))
                 }
-                Some(Request::Account(request)) => {
-                    let answer = super::accounts::answer(
-                        &monitor,
-                        system,
-                        *request,
-                        message.subject,
-                        message.payload,
-                    );
-                    if let Some(answer) = answer {
-                        publish_reply(&server, system, reply, &answer);
-                    }
-                }
-                Some(request) => {
-                    let answer = answer(&monitor, system, *request, message.payload);
-                    publish_reply(&server, system, reply, &answer);
-                }
-                None => {}
+                Some(Request::Account(request)) => super::accounts::answer(
+                    &monitor,
+                    system,
+                    *request,
+                    message.subject,
+                    message.payload,
+                ),
+                Some(request) => Some(answer(&monitor, system, *request, message.payload)),
+                None => None,
+            };
+            if let Some(answer) = answer {
+                publish_reply(&server, system, reply, &answer);
             }
         }
     }
