@@ -12,6 +12,8 @@ mod errors;
 mod metrics;
 #[path = "monitoring/support.rs"]
 mod support;
+#[path = "system/support.rs"]
+mod system_support;
 
 use std::time::Duration;
 

@@ -10,12 +10,13 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 use async_nats::{Client, ConnectOptions};
-use rnats_server::{AccountConfig, Options, User};
+use rnats_server::Options;
 use rnats_testkit::ReferenceServer;
 use rnats_testkit::jwt::{Account, Operator, User as JwtUser, memory_resolver};
 use serde_json::{Value, json};
 
 use super::support::{self, get};
+use super::system_support::{self, login};
 
 /// Both servers' monitoring addresses.
 struct Pair {
@@ -87,13 +88,6 @@ async fn subscriptions_of_every_account(http: SocketAddr) -> u64 {
     total
 }
 
-async fn login(url: &str, user: &str) -> Client {
-    ConnectOptions::with_user_and_password(user.to_owned(), "pw".to_owned())
-        .connect(url)
-        .await
-        .expect("connects")
-}
-
 async fn subscribe(client: &Client, subjects: &[&str]) -> Vec<async_nats::Subscriber> {
     let mut subscribers = Vec::new();
     for subject in subjects {
@@ -105,43 +99,25 @@ async fn subscribe(client: &Client, subjects: &[&str]) -> Vec<async_nats::Subscr
 
 #[tokio::test]
 async fn configured_accounts_are_all_reported() {
+    // The accounts and users the system account's tests use, with monitoring on.
     let options = Options {
-        users: vec![
-            User::password("a", "pw").in_account("A"),
-            User::password("b", "pw").in_account("B"),
-            User::password("sys", "pw").in_account("SYS"),
-        ],
-        accounts: vec![
-            AccountConfig::new("A", vec![], vec![]),
-            AccountConfig::new("B", vec![], vec![]),
-            AccountConfig::new("SYS", vec![], vec![]),
-        ],
-        system_account: Some("SYS".to_owned()),
-        ..support::monitored()
-    };
-    let options = Options {
-        no_system_account: false,
-        ..options
+        http_port: Some(0),
+        ..system_support::options()
     };
     let (rnats, rnats_http) = support::start_with(options).await;
     let reference = ReferenceServer::builder()
         .args(["-m", "-1"])
-        .config(
-            "accounts {\n  A { users [{user: a, password: pw}] }\n  \
-             B { users [{user: b, password: pw}] }\n  SYS { users [{user: sys, password: pw}] }\n}\n\
-             system_account: SYS\n",
-        )
+        .config(system_support::REFERENCE_CONFIG)
         .start_async()
         .await;
     let pair = Pair {
         rnats: rnats_http,
         reference: super::differential::reference_http(&reference),
     };
-    let reference_url = format!("nats://{}", reference.addr());
     let mut clients = Vec::new();
-    for url in [rnats.client_url(), reference_url] {
-        let a = login(&url, "a").await;
-        let b = login(&url, "b").await;
+    for addr in [rnats.client_addr(), reference.addr()] {
+        let a = login(addr, "a").await;
+        let b = login(addr, "b").await;
         let subs = (
             subscribe(&a, &["foo", "bar"]).await,
             subscribe(&b, &["foo", "baz"]).await,
