@@ -7,12 +7,12 @@ mod support;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
-use support::{REFERENCE_CONFIG, WAIT, is_unanswered, key_paths, login, options, request};
+use support::{WAIT, is_unanswered, key_paths, login, options, request, start_both};
 
 use async_nats::Client;
 use futures::StreamExt;
 use rnats_server::{Options, Server};
-use rnats_testkit::{RawConn, ReferenceServer};
+use rnats_testkit::RawConn;
 use serde_json::Value;
 
 /// Connects a client of account A with raw protocol, then closes it; returns the CONNECT and
@@ -135,11 +135,7 @@ fn without_reference_only(kind: &str, paths: BTreeSet<String>) -> BTreeSet<Strin
 
 #[tokio::test]
 async fn every_server_request_has_the_reference_keys() {
-    let reference = ReferenceServer::builder()
-        .config(REFERENCE_CONFIG)
-        .start_async()
-        .await;
-    let server = Server::start(options()).await.expect("starts");
+    let (server, reference) = start_both().await;
     let ours = login(server.client_addr(), "sys").await;
     let theirs = login(reference.addr(), "sys").await;
     for kind in [
@@ -223,11 +219,7 @@ async fn the_global_account_is_not_the_system_account_and_a_missing_one_is_refus
 
 #[tokio::test]
 async fn advisories_have_the_reference_keys() {
-    let reference = ReferenceServer::builder()
-        .config(REFERENCE_CONFIG)
-        .start_async()
-        .await;
-    let server = Server::start(options()).await.expect("starts");
+    let (server, reference) = start_both().await;
     let (ref_connect, ref_disconnect) = connect_and_disconnect(reference.addr()).await;
     let (connect, disconnect) = connect_and_disconnect(server.client_addr()).await;
     assert_eq!(key_set(&connect), key_set(&ref_connect));
@@ -298,11 +290,7 @@ fn server_id_of(subject: &str) -> String {
 
 #[tokio::test]
 async fn authentication_errors_are_advised_as_by_the_reference() {
-    let reference = ReferenceServer::builder()
-        .config(REFERENCE_CONFIG)
-        .start_async()
-        .await;
-    let server = Server::start(options()).await.expect("starts");
+    let (server, reference) = start_both().await;
     let theirs = authentication_errors(reference.addr()).await;
     let ours = authentication_errors(server.client_addr()).await;
     assert_eq!(ours.len(), theirs.len());
@@ -514,11 +502,7 @@ async fn account_requests_for_unknown_or_idle_accounts() {
 
 #[tokio::test]
 async fn account_requests_have_the_reference_keys_and_values() {
-    let reference = ReferenceServer::builder()
-        .config(REFERENCE_CONFIG)
-        .start_async()
-        .await;
-    let server = Server::start(options()).await.expect("starts");
+    let (server, reference) = start_both().await;
     let ref_clients = account_clients(reference.addr()).await;
     let clients = account_clients(server.client_addr()).await;
     let ref_answers = account_answers(&ref_clients.system).await;

@@ -9,9 +9,9 @@ mod support;
 use std::net::SocketAddr;
 
 use rnats_server::Server;
-use rnats_testkit::{RawConn, ReferenceServer};
+use rnats_testkit::RawConn;
 use serde_json::Value;
-use support::{REFERENCE_CONFIG, WAIT, is_unanswered, login, options, request};
+use support::{WAIT, is_unanswered, login, options, request, start_both};
 
 /// An answer without the server's description, which differs between servers.
 fn without_server(mut answer: Value) -> Value {
@@ -86,11 +86,7 @@ async fn control(addr: SocketAddr) -> Vec<String> {
 
 #[tokio::test]
 async fn kick_and_lame_duck_requests_match_the_reference() {
-    let reference = ReferenceServer::builder()
-        .config(REFERENCE_CONFIG)
-        .start_async()
-        .await;
-    let server = Server::start(options()).await.expect("starts");
+    let (server, reference) = start_both().await;
     let theirs = control(reference.addr()).await;
     let ours = control(server.client_addr()).await;
     assert_eq!(ours, theirs);

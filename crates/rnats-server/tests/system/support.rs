@@ -111,3 +111,15 @@ pub async fn is_unanswered(system: &Client, subject: &str, payload: &str) -> boo
         .expect("subscription open");
     first.subject.as_str() == format!("{inbox}.2")
 }
+
+/// rnats with [`options`] and the reference with [`REFERENCE_CONFIG`].
+pub async fn start_both() -> (rnats_server::Server, rnats_testkit::ReferenceServer) {
+    let reference = rnats_testkit::ReferenceServer::builder()
+        .config(REFERENCE_CONFIG)
+        .start_async()
+        .await;
+    let server = rnats_server::Server::start(options())
+        .await
+        .expect("starts");
+    (server, reference)
+}
